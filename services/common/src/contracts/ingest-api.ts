@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** HTTP routes of the producer. */
+export const INGEST_ROUTES = {
+  single: '/producers/send/single',
+  csv: '/producers/upload/csv',
+} as const;
+
+/** The multipart field that carries the CSV file. */
+export const CSV_FILE_FIELD = 'file';
+
+/** Wire format: `202 Accepted` for `POST /producers/send/single`. */
+export const singleAcceptedSchema = z.object({
+  logId: z.uuid(),
+  dataType: z.literal('SINGLE_MESSAGE'),
+  acceptedAt: z.iso.datetime(),
+});
+export type SingleAccepted = z.infer<typeof singleAcceptedSchema>;
+
+/** Wire format: `202 Accepted` for `POST /producers/upload/csv`. */
+export const csvAcceptedSchema = z.object({
+  uploadId: z.uuid(),
+  dataType: z.literal('CSV_BATCH'),
+  totalRows: z.int().positive(),
+  batchCount: z.int().positive(),
+  /** One logId per batch, in file order. */
+  logIds: z.array(z.uuid()),
+  acceptedAt: z.iso.datetime(),
+});
+export type CsvAccepted = z.infer<typeof csvAcceptedSchema>;

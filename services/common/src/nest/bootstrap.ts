@@ -1,0 +1,85 @@
+import type { INestApplication, Type, DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { HttpErrorFilter } from './http-error-filter.js';
+import { NestPinoLogger, type Logger } from './logging.js';
+import { ShutdownState } from './operations.js';
+
+export interface ServiceOptions {
+  name: string;
+  module: Type | DynamicModule;
+  logger: Logger;
+  port: number;
+  host: string;
+  shutdownTimeoutMs: number;
+  /** Largest request body Fastify parses, in bytes. */
+  bodyLimit?: number;
+  /** Runs after the app is created and before it listens (plugins, adapters, CORS). */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/**
+ * Creates the service's Nest application on Fastify, listens, and stops it gracefully on
+ * SIGTERM or SIGINT: readiness fails at once, modules finish their work, and the process
+ * exits, at the latest after `shutdownTimeoutMs`.
+ */
+export async function runService(options: ServiceOptions): Promise<NestFastifyApplication> {
+  const { logger } = options;
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+
+  const adapter = new FastifyAdapter({
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    // Requests carry their own ids in logs; Fastify's default logger is replaced by ours.
+    logger: false,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
+    logger: new NestPinoLogger(logger),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new HttpErrorFilter(logger));
+  await options.configure?.(app);
+  installShutdown(app, options);
+
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.getHttpServer().address() as AddressInfo;
+  logger.info({ port: address.port, host: options.host, event: 'listening' }, `${options.name} listening on port ${address.port}`);
+  return app;
+}
+
+function installShutdown(app: INestApplication, options: ServiceOptions): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    options.logger.info({ signal }, 'shutting down');
+    app.get(ShutdownState, { strict: false }).beginShutdown();
+    const deadline = setTimeout(() => {
+      options.logger.error({ timeoutMs: options.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, options.shutdownTimeoutMs);
+    deadline.unref();
+    app
+      .close()
+      .then(() => {
+        options.logger.info('stopped');
+        options.logger.flush();
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        options.logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Logs a start-up failure (a bad configuration lists every variable) and exits non-zero. */
+export function exitOnStartupFailure(service: string, error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', service, msg: message, time: new Date().toISOString() })}\n`);
+  process.exit(1);
+}
