@@ -1,0 +1,59 @@
+import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { MultipartModule } from '@nestjs/platform-fastify/multipart';
+import { KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
+import {
+  createMetricsRegistry,
+  LOGGER,
+  METRICS_REGISTRY,
+  OperationsController,
+  READINESS_CHECKS,
+  ShutdownState,
+  type Logger,
+} from '@flowcast/common/nest';
+import { PRODUCER_CONFIG, type ProducerConfig } from './config.js';
+import { IngestController } from './ingest/ingest.controller.js';
+import { IngestPublisher } from './ingest/ingest-publisher.js';
+import { IngestService } from './ingest/ingest.service.js';
+
+class KafkaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    readonly provisioner: TopicProvisioner,
+    readonly readiness: KafkaReadiness,
+  ) {}
+  onApplicationBootstrap(): void {
+    this.provisioner.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    this.provisioner.stop();
+    await this.readiness.close();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ProducerConfig, logger: Logger): DynamicModule {
+    const readiness = new KafkaReadiness(config.kafka, [config.topics.names.messages]);
+    return {
+      module: AppModule,
+      imports: [
+        MultipartModule.register({
+          limits: { fileSize: config.limits.maxUploadBytes, files: 1, fields: 20, parts: 21 },
+        }),
+      ],
+      controllers: [IngestController, OperationsController],
+      providers: [
+        { provide: PRODUCER_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: METRICS_REGISTRY, useValue: createMetricsRegistry('producer') },
+        { provide: READINESS_CHECKS, useValue: [readiness] },
+        {
+          provide: KafkaLifecycle,
+          useValue: new KafkaLifecycle(new TopicProvisioner(config.kafka, config.topics, ['messages'], logger), readiness),
+        },
+        ShutdownState,
+        IngestPublisher,
+        IngestService,
+      ],
+    };
+  }
+}

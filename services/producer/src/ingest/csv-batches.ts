@@ -1,0 +1,148 @@
+import { pipeline, type Readable } from 'node:stream';
+import { HttpException } from '@nestjs/common';
+import { CsvError, parse } from 'csv-parse';
+import { FlowcastError, type IngestRecord } from '@flowcast/common/contracts';
+import { TextGuard } from './text-guard.js';
+
+export interface CsvReadOptions {
+  batchSize: number;
+  maxRecordBytes: number;
+  maxColumns: number;
+  requiredColumns: readonly string[];
+  maxUploadBytes: number;
+}
+
+/** Consecutive data rows of a CSV file; `firstRow` is the file row of `records[0]`. */
+export interface CsvBatch {
+  records: IngestRecord[];
+  firstRow: number;
+}
+
+/**
+ * Streams a CSV file into batches of `batchSize` records keyed by the header's column names,
+ * holding at most one batch in memory. Rows count records, the header being row 1; blank
+ * lines are skipped and are not rows. Every problem is a FlowcastError naming row and column.
+ */
+export async function* readCsvBatches(source: Readable, options: CsvReadOptions): AsyncGenerator<CsvBatch> {
+  const parser = parse({
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: options.maxRecordBytes,
+  });
+  // Errors of the upload or of the text guard reach the loop below through the parser.
+  pipeline(source, new TextGuard(), parser, () => undefined);
+
+  let header: string[] | undefined;
+  let row = 0;
+  let batch: CsvBatch = { records: [], firstRow: 2 };
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (record.every((field) => field.trim() === '')) continue;
+      row += 1;
+      if (header === undefined) {
+        header = validateHeader(record, options);
+        continue;
+      }
+      if (record.length !== header.length) throw raggedRow(record, header, row, info.lines);
+      batch.records.push(Object.fromEntries(header.map((column, index) => [column, record[index]])));
+      if (batch.records.length === options.batchSize) {
+        yield batch;
+        batch = { records: [], firstRow: row + 1 };
+      }
+    }
+  } catch (error) {
+    throw translateError(error, row + 1, options);
+  } finally {
+    if (!parser.destroyed) parser.destroy();
+  }
+  if (header === undefined) {
+    throw new FlowcastError('CSV_EMPTY', 'The file is empty: the first row must be a header naming the columns');
+  }
+  if (batch.records.length > 0) yield batch;
+  else if (row === 1) throw new FlowcastError('CSV_NO_ROWS', 'The file has a header but no data rows', { details: { row: 2 } });
+}
+
+function validateHeader(record: string[], options: CsvReadOptions): string[] {
+  if (record.length > options.maxColumns) {
+    throw new FlowcastError(
+      'CSV_HEADER_INVALID',
+      `The header has ${record.length} columns; at most ${options.maxColumns} are allowed`,
+      { details: { row: 1 } },
+    );
+  }
+  const header = record.map((name) => name.trim());
+  const seen = new Map<string, number>();
+  for (const [index, name] of header.entries()) {
+    if (name === '') {
+      throw new FlowcastError('CSV_HEADER_INVALID', `Column ${index + 1} of the header has no name`, {
+        details: { row: 1, column: String(index + 1) },
+      });
+    }
+    const earlier = seen.get(name);
+    if (earlier !== undefined) {
+      throw new FlowcastError(
+        'CSV_HEADER_INVALID',
+        `Column "${name}" appears twice in the header (columns ${earlier + 1} and ${index + 1})`,
+        { details: { row: 1, column: name } },
+      );
+    }
+    seen.set(name, index);
+  }
+  const missing = options.requiredColumns.filter((column) => !seen.has(column));
+  if (missing.length > 0) {
+    throw new FlowcastError(
+      'CSV_HEADER_INVALID',
+      `The header is missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: ` +
+        `the first row must be a header naming the columns (${options.requiredColumns.join(', ')})`,
+      { details: { row: 1, column: missing[0]! } },
+    );
+  }
+  return header;
+}
+
+function raggedRow(record: string[], header: string[], row: number, line: number): FlowcastError {
+  const tooFew = record.length < header.length;
+  const column = tooFew ? header[record.length]! : `${header.length + 1}`;
+  const what = tooFew ? `column "${column}" is missing` : `column ${column} has no header`;
+  return new FlowcastError(
+    'CSV_RAGGED_ROW',
+    `Row ${row} (line ${line}) has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${header.length} columns: ${what}`,
+    { details: { row, column } },
+  );
+}
+
+function translateError(error: unknown, row: number, options: CsvReadOptions): unknown {
+  if (error instanceof FlowcastError) return error;
+  if (error instanceof HttpException && error.getStatus() === 413) {
+    return new FlowcastError('PAYLOAD_TOO_LARGE', `The file is larger than the ${options.maxUploadBytes}-byte limit`, {
+      details: { limitBytes: options.maxUploadBytes },
+    });
+  }
+  if (error instanceof CsvError) {
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      return new FlowcastError('PAYLOAD_TOO_LARGE', `Row ${row} is larger than the ${options.maxRecordBytes}-byte limit per row`, {
+        details: { row, limitBytes: options.maxRecordBytes },
+      });
+    }
+    const line = error['lines'];
+    const where = typeof line === 'number' ? ` (line ${line})` : '';
+    return new FlowcastError('CSV_MALFORMED', `Row ${row}${where} is not valid CSV: ${describeCsvError(error)}`, {
+      details: { row },
+    });
+  }
+  return error;
+}
+
+function describeCsvError(error: CsvError): string {
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a closing quote is followed by other characters; double quotes inside a quoted field as ""';
+    default:
+      return error.message.replace(/^[^:]*:\s*/, '');
+  }
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { FlowcastError } from '@flowcast/common/contracts';
+import { JsonProducer, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
+import { PRODUCER_CONFIG, type ProducerConfig } from '../config.js';
+
+/** Writes one upload's records inside its transaction. */
+export interface UploadWriter {
+  write(record: OutgoingRecord): Promise<void>;
+}
+
+/**
+ * The producer's only door to Kafka. Single messages go through one idempotent producer;
+ * each CSV upload is one Kafka transaction on a producer of its own, so that a file refused
+ * half-way (a ragged row, a dropped connection) leaves nothing visible to consumers.
+ */
+@Injectable()
+export class IngestPublisher implements OnApplicationShutdown {
+  readonly #single: JsonProducer;
+  readonly #idle: JsonProducer[] = [];
+  readonly #waiting: Array<(producer: JsonProducer) => void> = [];
+  #created = 0;
+
+  constructor(@Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig) {
+    this.#single = new JsonProducer(config.kafka, { role: 'ingest', retries: 2, retryDelayMs: 250 });
+  }
+
+  async publish(record: OutgoingRecord): Promise<void> {
+    await this.#withinDeadline(this.#single.send([record]), 'the message');
+  }
+
+  /**
+   * Runs `work` in one transaction, begun at its first write (so that a file refused before
+   * its first batch never touches Kafka); resolves once Kafka has committed every record.
+   * One write request is in flight at a time (concurrent sends within a transaction are
+   * refused by the broker as TRANSACTION_ABORTABLE); batches parsed meanwhile go in the next.
+   */
+  async publishUpload<T>(work: (writer: UploadWriter) => Promise<T>): Promise<T> {
+    const producer = await this.#acquire();
+    const { batchesPerWrite } = this.config.csv;
+    let transaction: JsonTransaction | undefined;
+    let pending: OutgoingRecord[] = [];
+    let inFlight: Promise<void> = Promise.resolve();
+    const sendPending = async (): Promise<void> => {
+      await inFlight;
+      if (pending.length === 0) return;
+      const records = pending;
+      pending = [];
+      transaction ??= await this.#withinDeadline(producer.beginTransaction(), 'the start of an upload');
+      inFlight = this.#withinDeadline(transaction.send(records), 'a CSV batch');
+      // Unobserved until the next write or the end; a failure surfaces there.
+      inFlight.catch(() => undefined);
+    };
+    const writer: UploadWriter = {
+      write: async (record) => {
+        pending.push(record);
+        if (pending.length >= batchesPerWrite) await sendPending();
+      },
+    };
+    let healthy = true;
+    try {
+      const result = await work(writer);
+      await sendPending();
+      await inFlight;
+      if (transaction !== undefined) await this.#withinDeadline(transaction.commit(), 'the upload');
+      return result;
+    } catch (error) {
+      await inFlight.catch(() => undefined);
+      await transaction?.abort();
+      healthy = !(error instanceof FlowcastError && error.code === 'KAFKA_UNAVAILABLE');
+      throw error;
+    } finally {
+      this.#release(producer, healthy);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.#single.close(), ...this.#idle.map((producer) => producer.close())]);
+  }
+
+  async #withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
+    try {
+      return await withKafkaDeadline(work, this.config.delivery.sendTimeoutMs, what);
+    } catch (error) {
+      if (error instanceof FlowcastError && error.code === 'KAFKA_UNAVAILABLE') {
+        throw new FlowcastError('KAFKA_UNAVAILABLE', 'Kafka is unavailable; nothing was accepted. Retry later.', {
+          cause: error,
+          transient: true,
+          details: { retryAfterSeconds: this.config.delivery.retryAfterSeconds },
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #acquire(): Promise<JsonProducer> {
+    const idle = this.#idle.pop();
+    if (idle !== undefined) return idle;
+    if (this.#created < this.config.csv.maxConcurrentUploads) {
+      this.#created += 1;
+      return new JsonProducer(this.config.kafka, {
+        role: 'upload',
+        transactionalId: `flowcast-producer-${this.config.service.instanceId}-upload-${this.#created}`,
+        retries: 2,
+        retryDelayMs: 50,
+      });
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(producer: JsonProducer, healthy: boolean): void {
+    if (!healthy) {
+      // A producer whose broker went away may hold a half-open transaction: start afresh.
+      this.#created -= 1;
+      void producer.close().catch(() => undefined);
+      const next = this.#waiting.shift();
+      if (next !== undefined) void this.#acquire().then(next);
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#idle.push(producer);
+    else next(producer);
+  }
+}
