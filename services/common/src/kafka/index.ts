@@ -6,3 +6,4 @@ export * from './records.js';
 export * from './topics.js';
 export * from './kafka-readiness.js';
 export * from './topic-provisioner.js';
+export * from './batch-consumer.js';

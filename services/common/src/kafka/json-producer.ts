@@ -34,9 +34,9 @@ export class JsonProducer {
     });
   }
 
+  /** Writes the records in order, in as few requests as the brokers' size limit allows. */
   async send(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.#producer.send({ messages: records.map(toMessage) });
+    for (const messages of inRequests(records)) await this.#producer.send({ messages });
   }
 
   /** Starts a Kafka transaction: what it sends becomes visible to read_committed consumers on commit. */
@@ -49,7 +49,32 @@ export class JsonProducer {
   }
 }
 
-function toMessage(record: OutgoingRecord): MessageToProduce<string, Buffer, string, string> {
+/**
+ * Brokers refuse a request whose batch for one partition exceeds `message.max.bytes` (1 MiB
+ * by default): a worker's output for a batch of CSV messages can be several times that.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+type OutgoingMessage = MessageToProduce<string, Buffer, string, string>;
+
+function* inRequests(records: readonly OutgoingRecord[]): Generator<OutgoingMessage[]> {
+  let request: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const message = toMessage(record);
+    const size = message.value!.length + record.key.length + 64;
+    if (request.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+      yield request;
+      request = [];
+      bytes = 0;
+    }
+    request.push(message);
+    bytes += size;
+  }
+  if (request.length > 0) yield request;
+}
+
+function toMessage(record: OutgoingRecord): OutgoingMessage {
   return {
     topic: record.topic,
     key: record.key,
@@ -68,7 +93,7 @@ export class JsonTransaction {
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length > 0) await this.#transaction.send({ messages: records.map(toMessage) });
+    for (const messages of inRequests(records)) await this.#transaction.send({ messages });
   }
 
   async commit(): Promise<void> {
