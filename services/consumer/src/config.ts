@@ -1,0 +1,72 @@
+import {
+  envVar,
+  instanceIdFrom,
+  kafkaConfigFrom,
+  kafkaEnvironment,
+  parseEnvironment,
+  serviceEnvironment,
+  topicsConfigFrom,
+  topicsEnvironment,
+  type KafkaConfig,
+  type TopicsConfig,
+} from '@flowcast/common/config';
+
+/** Every variable the consumer reads, with its default. */
+const consumerEnvironment = {
+  ...serviceEnvironment(3002),
+  ...kafkaEnvironment,
+  ...topicsEnvironment,
+  /** The consumer group the workers share; partitions of `messages` are spread over its members. */
+  CONSUMER_GROUP_ID: envVar.text('flowcast-workers'),
+  /** This worker's id in `processing-completed.consumerId`; set it to the pod name on Kubernetes. */
+  INSTANCE_ID: envVar.optionalText(),
+  /** Attempts at processing a message whose failure is transient, before it is dead-lettered. */
+  PROCESSING_MAX_ATTEMPTS: envVar.integer(3, { min: 1, max: 20 }),
+  /** First retry delay; each further retry doubles it, up to PROCESSING_RETRY_MAX_DELAY_MS. */
+  PROCESSING_RETRY_DELAY_MS: envVar.integer(200, { min: 0 }),
+  PROCESSING_RETRY_MAX_DELAY_MS: envVar.integer(5_000, { min: 0 }),
+  /** Most messages handled together: their events and effects are written in one request. */
+  CONSUMER_MAX_BATCH: envVar.integer(256, { min: 1, max: 10_000 }),
+  /** Messages fetched ahead of processing, per worker. */
+  CONSUMER_PREFETCH: envVar.integer(1_024, { min: 1 }),
+  /** Longest a fetch waits for new messages when there are none. */
+  CONSUMER_FETCH_MAX_WAIT_MS: envVar.integer(200, { min: 1 }),
+};
+
+export interface ConsumerConfig {
+  service: { port: number; host: string; logLevel: string; shutdownTimeoutMs: number; instanceId: string };
+  kafka: KafkaConfig;
+  topics: TopicsConfig;
+  groupId: string;
+  processing: { maxAttempts: number; retryDelayMs: number; retryMaxDelayMs: number };
+  batching: { maxBatch: number; prefetch: number; fetchMaxWaitMs: number };
+}
+
+/** Reads and validates the consumer's configuration, once, from the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
+  const variables = parseEnvironment(consumerEnvironment, env);
+  return {
+    service: {
+      port: variables.PORT,
+      host: variables.HOST,
+      logLevel: variables.LOG_LEVEL,
+      shutdownTimeoutMs: variables.SHUTDOWN_TIMEOUT_MS,
+      instanceId: instanceIdFrom(variables.INSTANCE_ID),
+    },
+    kafka: kafkaConfigFrom(variables, 'consumer'),
+    topics: topicsConfigFrom(variables),
+    groupId: variables.CONSUMER_GROUP_ID,
+    processing: {
+      maxAttempts: variables.PROCESSING_MAX_ATTEMPTS,
+      retryDelayMs: variables.PROCESSING_RETRY_DELAY_MS,
+      retryMaxDelayMs: variables.PROCESSING_RETRY_MAX_DELAY_MS,
+    },
+    batching: {
+      maxBatch: variables.CONSUMER_MAX_BATCH,
+      prefetch: variables.CONSUMER_PREFETCH,
+      fetchMaxWaitMs: variables.CONSUMER_FETCH_MAX_WAIT_MS,
+    },
+  };
+}
+
+export const CONSUMER_CONFIG = Symbol('flowcast.consumer-config');

@@ -1,0 +1,65 @@
+import {
+  FlowcastError,
+  orderRecordSchema,
+  processedOrderKey,
+  sourceRowOf,
+  type IngestEnvelope,
+  type ProcessedOrder,
+} from '@flowcast/common/contracts';
+import type { OutgoingRecord } from '@flowcast/common/kafka';
+import type { ProcessingContext, ProcessingResult, Processor } from './processor.js';
+
+const MAX_LISTED_PROBLEMS = 5;
+
+/**
+ * The default processor: validates order records (orderNumber, productName, quantity,
+ * price; CSV text converted), computes each line total and writes the normalised orders to
+ * `orders.processed`, keyed `logId:row`. A message with any invalid record fails whole,
+ * naming the rows and fields, and writes nothing.
+ */
+export class OrderProcessor implements Processor {
+  readonly dataTypes = ['SINGLE_MESSAGE', 'CSV_BATCH'] as const;
+
+  constructor(private readonly ordersTopic: string) {}
+
+  process(envelope: IngestEnvelope, context: ProcessingContext): ProcessingResult {
+    const problems: string[] = [];
+    let firstProblem: { row: number; field: string } | undefined;
+    const records: OutgoingRecord[] = [];
+    const processedAt = context.now.toISOString();
+    const uploadId = envelope.dataType === 'CSV_BATCH' ? { uploadId: envelope.uploadId } : {};
+
+    envelope.records.forEach((record, index) => {
+      const row = sourceRowOf(envelope, index);
+      const parsed = orderRecordSchema.safeParse(record);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const field = String(issue.path[0] ?? 'record');
+          firstProblem ??= { row, field };
+          const got = field in record ? ` (got ${JSON.stringify(record[field])})` : '';
+          problems.push(`${envelope.dataType === 'CSV_BATCH' ? `row ${row}, ` : ''}${field}: ${issue.message}${got}`);
+        }
+        return;
+      }
+      const order = parsed.data;
+      const value: ProcessedOrder = {
+        logId: envelope.logId,
+        ...uploadId,
+        row,
+        ...order,
+        lineTotal: Math.round(order.quantity * order.price * 100) / 100,
+        processedAt,
+      };
+      records.push({ topic: this.ordersTopic, key: processedOrderKey(envelope.logId, row), value });
+    });
+
+    if (firstProblem !== undefined) {
+      const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join('; ');
+      const more = problems.length > MAX_LISTED_PROBLEMS ? ` (and ${problems.length - MAX_LISTED_PROBLEMS} more)` : '';
+      throw new FlowcastError('INVALID_RECORD', `Invalid order: ${listed}${more}`, {
+        details: { ...(envelope.dataType === 'CSV_BATCH' ? { row: firstProblem.row } : {}), field: firstProblem.field },
+      });
+    }
+    return { records };
+  }
+}
