@@ -1,0 +1,78 @@
+import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
+import {
+  createMetricsRegistry,
+  LOGGER,
+  METRICS_REGISTRY,
+  OperationsController,
+  READINESS_CHECKS,
+  ShutdownState,
+  type Logger,
+  type ReadinessCheck,
+} from '@flowcast/common/nest';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config.js';
+import { LifecycleEventsConsumer } from './events/lifecycle-events-consumer.js';
+import { Broadcaster } from './realtime/broadcaster.js';
+import { RealtimeGateway } from './realtime/realtime.gateway.js';
+import { createRedisClient, REDIS_CLIENT, RedisReadiness } from './redis/redis-client.js';
+import { StatsService } from './stats/stats.service.js';
+import { MemoryStatusView } from './status/memory-status-view.js';
+import { RedisStatusView } from './status/redis-status-view.js';
+import { StatusController } from './status/status.controller.js';
+import { STATUS_VIEW, type StatusView } from './status/status-view.js';
+
+/** Closes what the module created outside Nest, after everything that uses it has stopped. */
+class ConnectionsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly provisioner: TopicProvisioner,
+    private readonly kafka: KafkaReadiness,
+    private readonly view: StatusView,
+    private readonly redis: Redis | undefined,
+  ) {}
+  onApplicationBootstrap(): void {
+    this.provisioner.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    this.provisioner.stop();
+    await Promise.allSettled([this.kafka.close(), this.view.close()]);
+    await this.redis?.quit().catch(() => undefined);
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+    const redis = config.redis === undefined ? undefined : createRedisClient(config.redis.url);
+    const view: StatusView =
+      redis === undefined || config.redis === undefined
+        ? new MemoryStatusView(config.statusTtlSeconds)
+        : new RedisStatusView(redis, config.redis.keyPrefix, config.statusTtlSeconds);
+    const provisioner = new TopicProvisioner(config.kafka, config.topics, ['messageEvents'], logger);
+    const kafka = new KafkaReadiness(config.kafka, [config.topics.names.messageEvents]);
+    const checks: ReadinessCheck[] = redis === undefined ? [kafka] : [kafka, new RedisReadiness(redis)];
+    return {
+      module: AppModule,
+      controllers: [StatusController, OperationsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: METRICS_REGISTRY, useValue: createMetricsRegistry('gateway') },
+        { provide: REDIS_CLIENT, useValue: redis ?? null },
+        { provide: STATUS_VIEW, useValue: view },
+        { provide: TopicProvisioner, useValue: provisioner },
+        { provide: ConnectionsLifecycle, useValue: new ConnectionsLifecycle(provisioner, kafka, view, redis) },
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (events: LifecycleEventsConsumer) => [...checks, events],
+          inject: [LifecycleEventsConsumer],
+        },
+        ShutdownState,
+        RealtimeGateway,
+        Broadcaster,
+        LifecycleEventsConsumer,
+        StatsService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import {
+  envVar,
+  instanceIdFrom,
+  kafkaConfigFrom,
+  kafkaEnvironment,
+  parseEnvironment,
+  serviceEnvironment,
+  topicsConfigFrom,
+  topicsEnvironment,
+  type KafkaConfig,
+  type TopicsConfig,
+} from '@flowcast/common/config';
+
+/** Every variable the gateway reads, with its default. */
+const gatewayEnvironment = {
+  ...serviceEnvironment(3001),
+  ...kafkaEnvironment,
+  ...topicsEnvironment,
+  /** This replica's id in logs and in Redis; set it to the pod name on Kubernetes. */
+  INSTANCE_ID: envVar.optionalText(),
+  /**
+   * Redis for several replicas: Socket.IO fan-out (streams adapter) and the shared status view.
+   * Unset: one replica with the in-memory adapter and status view.
+   */
+  REDIS_URL: envVar.url(),
+  /** Prefix of every Redis key and stream the gateway uses. */
+  REDIS_KEY_PREFIX: envVar.text('flowcast:'),
+  /** Origins allowed to connect (Socket.IO and HTTP), comma-separated; `*` allows all (development). */
+  CORS_ORIGINS: envVar.list(['*']),
+  /** The gateways' consumer group on `message-events`. */
+  GATEWAY_GROUP_ID: envVar.text('flowcast-gateway'),
+  /** Where a gateway group that has no committed offsets starts reading `message-events`. */
+  GATEWAY_START_FROM: z.enum(['earliest', 'latest']).default('earliest'),
+  /** The workers' consumer group, whose members are `activeConsumers`. */
+  WORKER_GROUP_ID: envVar.text('flowcast-workers'),
+  /** How often `stats-updated` may be emitted (only when the figures changed). */
+  STATS_INTERVAL_MS: envVar.integer(2_000, { min: 100 }),
+  /** How long the status view keeps a message or an upload after its last event. */
+  STATUS_TTL_SECONDS: envVar.integer(86_400, { min: 60 }),
+  /** How long a disconnected client can come back and receive what it missed. */
+  SOCKET_RECOVERY_WINDOW_MS: envVar.integer(120_000, { min: 0 }),
+  /** Events kept in the Redis stream for fan-out and recovery (approximate trimming). */
+  SOCKET_STREAM_MAX_LEN: envVar.integer(100_000, { min: 1_000 }),
+  /** Lifecycle events handled together: one status-view round trip per batch. */
+  GATEWAY_MAX_BATCH: envVar.integer(500, { min: 1 }),
+};
+
+export interface GatewayConfig {
+  service: { port: number; host: string; logLevel: string; shutdownTimeoutMs: number; instanceId: string };
+  kafka: KafkaConfig;
+  topics: TopicsConfig;
+  redis: { url: string; keyPrefix: string } | undefined;
+  corsOrigins: true | string[];
+  groupId: string;
+  startFrom: 'earliest' | 'latest';
+  workerGroupId: string;
+  statsIntervalMs: number;
+  statusTtlSeconds: number;
+  socket: { recoveryWindowMs: number; streamMaxLen: number };
+  maxBatch: number;
+}
+
+/** Reads and validates the gateway's configuration, once, from the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const variables = parseEnvironment(gatewayEnvironment, env);
+  return {
+    service: {
+      port: variables.PORT,
+      host: variables.HOST,
+      logLevel: variables.LOG_LEVEL,
+      shutdownTimeoutMs: variables.SHUTDOWN_TIMEOUT_MS,
+      instanceId: instanceIdFrom(variables.INSTANCE_ID),
+    },
+    kafka: kafkaConfigFrom(variables, 'gateway'),
+    topics: topicsConfigFrom(variables),
+    redis: variables.REDIS_URL === undefined ? undefined : { url: variables.REDIS_URL, keyPrefix: variables.REDIS_KEY_PREFIX },
+    corsOrigins: variables.CORS_ORIGINS.includes('*') ? true : variables.CORS_ORIGINS,
+    groupId: variables.GATEWAY_GROUP_ID,
+    startFrom: variables.GATEWAY_START_FROM,
+    workerGroupId: variables.WORKER_GROUP_ID,
+    statsIntervalMs: variables.STATS_INTERVAL_MS,
+    statusTtlSeconds: variables.STATUS_TTL_SECONDS,
+    socket: { recoveryWindowMs: variables.SOCKET_RECOVERY_WINDOW_MS, streamMaxLen: variables.SOCKET_STREAM_MAX_LEN },
+    maxBatch: variables.GATEWAY_MAX_BATCH,
+  };
+}
+
+export const GATEWAY_CONFIG = Symbol('flowcast.gateway-config');

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { ROOM_ALL, toSocketEvent, type LifecycleEvent, type StatsUpdatedPayload } from '@flowcast/common/contracts';
+import { RealtimeGateway } from './realtime.gateway.js';
+
+/** Sends events to clients: lifecycle events through the cluster adapter, statistics locally. */
+@Injectable()
+export class Broadcaster {
+  constructor(private readonly gateway: RealtimeGateway) {}
+
+  /** To every client in `all` and to the subscribers of the message and of its upload, once each. */
+  broadcast(event: LifecycleEvent): void {
+    const rooms = [ROOM_ALL, `log:${event.logId}`];
+    if (event.uploadId !== undefined) rooms.push(`upload:${event.uploadId}`);
+    const { name, payload } = toSocketEvent(event);
+    // The union of names and payloads is checked by toSocketEvent; emit cannot correlate them.
+    (this.gateway.server.to(rooms).emit as (event: string, payload: unknown) => boolean)(name, payload);
+  }
+
+  /** Every replica sends statistics to its own clients, so each client gets them once. */
+  emitStats(payload: StatsUpdatedPayload): void {
+    this.gateway.server.local.emit('stats-updated', payload);
+  }
+
+  /** Sends the latest statistics to each new client, so that it need not wait for a change. */
+  greetWithStats(latest: () => StatsUpdatedPayload | undefined): void {
+    this.gateway.server.on('connection', (socket) => {
+      const stats = latest();
+      if (stats !== undefined) socket.emit('stats-updated', stats);
+    });
+  }
+
+  get localClients(): number {
+    return this.gateway.server.engine.clientsCount;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Applies one lifecycle event to the Redis status view, atomically; the same rules as
+ * MemoryStatusView#applyOne (the status-view contract tests run both). Returns 1 when the
+ * event was new, 0 for a duplicate.
+ */
+export const APPLY_EVENT_SCRIPT = `
+-- KEYS: log hash, log history list, stats hash, upload hash (a placeholder key when none)
+-- ARGV: type, logId, timestamp, consumerId, dataType, uploadId|'', rowCount, producedAt,
+--       error|'', errorCode|'', ttlSeconds, batchCount|'', uploadRowCount|'', historyEntryJson
+local log, history, stats, upload = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local kind, logId, at, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local dataType, uploadId, rows, producedAt = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local ttl = tonumber(ARGV[11])
+local hasUpload = uploadId ~= ''
+
+local status = redis.call('HGET', log, 'status')
+if status == 'PROCESSED' or status == 'FAILED' then return 0 end
+if redis.call('HSETNX', log, 'seen:' .. kind, '1') == 0 then return 0 end
+
+if not status then
+  status = 'RECEIVED'
+  redis.call('HSET', log, 'logId', logId, 'status', status, 'dataType', dataType, 'rowCount', rows, 'acceptedAt', producedAt)
+  if hasUpload then redis.call('HSET', log, 'uploadId', uploadId) end
+  redis.call('HINCRBY', stats, 'totalMessages', 1)
+  redis.call('HINCRBY', stats, 'processingMessages', 1)
+  if hasUpload then
+    redis.call('HINCRBY', upload, 'receivedBatches', 1)
+    redis.call('HINCRBY', upload, 'receivedRows', rows)
+  end
+end
+
+local nextStatus = ({
+  ['message-received'] = 'RECEIVED',
+  ['processing-started'] = 'PROCESSING',
+  ['processing-completed'] = 'PROCESSED',
+  ['processing-failed'] = 'FAILED',
+})[kind]
+local rank = { RECEIVED = 1, PROCESSING = 2, PROCESSED = 3, FAILED = 3 }
+if rank[nextStatus] > rank[status] then redis.call('HSET', log, 'status', nextStatus) end
+redis.call('HSET', log, 'updatedAt', at)
+redis.call('RPUSH', history, ARGV[14])
+
+if kind == 'message-received' then
+  if hasUpload and ARGV[12] ~= '' then
+    redis.call('HSET', upload, 'totalBatches', ARGV[12], 'totalRows', ARGV[13])
+  end
+elseif kind == 'processing-completed' then
+  redis.call('HSET', log, 'consumerId', consumer)
+  redis.call('HINCRBY', stats, 'processingMessages', -1)
+  redis.call('HINCRBY', stats, 'processedMessages', 1)
+  if hasUpload then
+    redis.call('HINCRBY', upload, 'processedBatches', 1)
+    redis.call('HINCRBY', upload, 'processedRows', rows)
+  end
+elseif kind == 'processing-failed' then
+  redis.call('HSET', log, 'consumerId', consumer, 'error', ARGV[9], 'errorCode', ARGV[10])
+  redis.call('HINCRBY', stats, 'processingMessages', -1)
+  redis.call('HINCRBY', stats, 'failedMessages', 1)
+  if hasUpload then
+    redis.call('HINCRBY', upload, 'failedBatches', 1)
+    redis.call('HINCRBY', upload, 'failedRows', rows)
+  end
+end
+
+redis.call('EXPIRE', log, ttl)
+redis.call('EXPIRE', history, ttl)
+if hasUpload then
+  redis.call('HSET', upload, 'updatedAt', at)
+  redis.call('EXPIRE', upload, ttl)
+end
+return 1
+`;

@@ -1,0 +1,153 @@
+import type { Redis } from 'ioredis';
+import type { LifecycleEvent, LogStatus, UploadProgress } from '@flowcast/common/contracts';
+import { APPLY_EVENT_SCRIPT } from './apply-event-script.js';
+import {
+  historyEntryOf,
+  logStatusOf,
+  uploadProgressOf,
+  type HistoryEntry,
+  type LogRecord,
+  type StatusCounters,
+  type StatusView,
+} from './status-view.js';
+
+/** The status view shared by every gateway replica, in Redis; each event is one atomic script. */
+export class RedisStatusView implements StatusView {
+  #scriptSha: string | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async apply(events: readonly LifecycleEvent[]): Promise<boolean[]> {
+    if (events.length === 0) return [];
+    try {
+      return await this.#applyAll(events);
+    } catch (error) {
+      // Redis restarted and forgot the script: load it again, once.
+      if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
+      this.#scriptSha = undefined;
+      return this.#applyAll(events);
+    }
+  }
+
+  async log(logId: string): Promise<LogStatus | undefined> {
+    const [hash, history] = await Promise.all([
+      this.redis.hgetall(this.#logKey(logId)),
+      this.redis.lrange(this.#historyKey(logId), 0, -1),
+    ]);
+    if (hash['status'] === undefined) return undefined;
+    const record: LogRecord = {
+      logId,
+      status: hash['status'] as LogRecord['status'],
+      dataType: hash['dataType'] as LogRecord['dataType'],
+      ...(hash['uploadId'] === undefined ? {} : { uploadId: hash['uploadId'] }),
+      rowCount: Number(hash['rowCount']),
+      ...(hash['consumerId'] === undefined ? {} : { consumerId: hash['consumerId'] }),
+      ...(hash['error'] === undefined ? {} : { error: hash['error'] }),
+      ...(hash['errorCode'] === undefined ? {} : { errorCode: hash['errorCode'] }),
+      acceptedAt: hash['acceptedAt'] ?? '',
+      updatedAt: hash['updatedAt'] ?? '',
+    };
+    return logStatusOf(record, history.map((entry) => JSON.parse(entry) as HistoryEntry));
+  }
+
+  async upload(uploadId: string): Promise<UploadProgress | undefined> {
+    const hash = await this.redis.hgetall(this.#uploadKey(uploadId));
+    if (hash['updatedAt'] === undefined) return undefined;
+    const count = (field: string) => Number(hash[field] ?? 0);
+    const optional = (field: string) => (hash[field] === undefined ? undefined : Number(hash[field]));
+    return uploadProgressOf(uploadId, {
+      receivedBatches: count('receivedBatches'),
+      receivedRows: count('receivedRows'),
+      processedBatches: count('processedBatches'),
+      failedBatches: count('failedBatches'),
+      processedRows: count('processedRows'),
+      failedRows: count('failedRows'),
+      totalBatches: optional('totalBatches'),
+      totalRows: optional('totalRows'),
+      updatedAt: hash['updatedAt'],
+    });
+  }
+
+  async counters(): Promise<StatusCounters> {
+    const hash = await this.redis.hgetall(`${this.prefix}stats`);
+    const count = (field: string) => Math.max(0, Number(hash[field] ?? 0));
+    return {
+      totalMessages: count('totalMessages'),
+      processingMessages: count('processingMessages'),
+      processedMessages: count('processedMessages'),
+      failedMessages: count('failedMessages'),
+    };
+  }
+
+  async reportClients(instanceId: string, count: number, ttlMs: number): Promise<number> {
+    const key = `${this.prefix}clients`;
+    const now = Date.now();
+    const [, all] = (await this.redis
+      .multi()
+      .hset(key, instanceId, `${count}:${now + ttlMs}`)
+      .hgetall(key)
+      .exec()) as [[Error | null, unknown], [Error | null, Record<string, string>]];
+    let total = 0;
+    const expired: string[] = [];
+    for (const [replica, value] of Object.entries(all[1] ?? {})) {
+      const [clients, expiresAt] = value.split(':').map(Number);
+      if ((expiresAt ?? 0) < now) expired.push(replica);
+      else total += clients ?? 0;
+    }
+    if (expired.length > 0) await this.redis.hdel(key, ...expired);
+    return total;
+  }
+
+  async close(): Promise<void> {
+    // The Redis connection belongs to the RedisConnections provider.
+  }
+
+  async #applyAll(events: readonly LifecycleEvent[]): Promise<boolean[]> {
+    this.#scriptSha ??= (await this.redis.script('LOAD', APPLY_EVENT_SCRIPT)) as string;
+    const pipeline = this.redis.pipeline();
+    for (const event of events) {
+      const totals = event.type === 'message-received' ? event.uploadTotals : undefined;
+      pipeline.evalsha(
+        this.#scriptSha,
+        4,
+        this.#logKey(event.logId),
+        this.#historyKey(event.logId),
+        `${this.prefix}stats`,
+        event.uploadId === undefined ? `${this.prefix}upload:-` : this.#uploadKey(event.uploadId),
+        event.type,
+        event.logId,
+        event.timestamp,
+        event.consumerId,
+        event.dataType,
+        event.uploadId ?? '',
+        event.rowCount,
+        event.producedAt,
+        event.type === 'processing-failed' ? event.error : '',
+        event.type === 'processing-failed' ? event.errorCode : '',
+        this.ttlSeconds,
+        totals?.batchCount ?? '',
+        totals?.rowCount ?? '',
+        JSON.stringify(historyEntryOf(event)),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, result]) => {
+      if (error !== null) throw error;
+      return result === 1;
+    });
+  }
+
+  #logKey(logId: string): string {
+    return `${this.prefix}log:${logId}`;
+  }
+  #historyKey(logId: string): string {
+    return `${this.prefix}log:${logId}:history`;
+  }
+  #uploadKey(uploadId: string): string {
+    return `${this.prefix}upload:${uploadId}`;
+  }
+}

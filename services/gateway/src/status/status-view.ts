@@ -1,0 +1,104 @@
+import {
+  STATUS_AFTER_EVENT,
+  isTerminalStatus,
+  type DataType,
+  type LifecycleEvent,
+  type LifecycleEventType,
+  type LogStatus,
+  type MessageStatus,
+  type UploadProgress,
+} from '@flowcast/common/contracts';
+
+export interface StatusCounters {
+  totalMessages: number;
+  processingMessages: number;
+  processedMessages: number;
+  failedMessages: number;
+}
+
+/**
+ * Latest status and history per logId, progress per uploadId, and platform counters. Each
+ * message counts once whatever redeliveries bring: `apply` tells, for each event, whether
+ * it was new (to broadcast) or a duplicate of a step already recorded (to drop). A message's
+ * status only moves forward, and its first terminal status is final.
+ */
+export interface StatusView {
+  apply(events: readonly LifecycleEvent[]): Promise<boolean[]>;
+  log(logId: string): Promise<LogStatus | undefined>;
+  upload(uploadId: string): Promise<UploadProgress | undefined>;
+  counters(): Promise<StatusCounters>;
+  /** Records this replica's connected clients and returns the total over live replicas. */
+  reportClients(instanceId: string, count: number, ttlMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const STATUS_VIEW = Symbol('flowcast.status-view');
+
+/** The upload counters a status view stores. */
+export interface UploadRecord {
+  receivedBatches: number;
+  receivedRows: number;
+  processedBatches: number;
+  failedBatches: number;
+  processedRows: number;
+  failedRows: number;
+  totalBatches: number | undefined;
+  totalRows: number | undefined;
+  updatedAt: string;
+}
+
+export interface HistoryEntry {
+  type: LifecycleEventType;
+  status: MessageStatus;
+  timestamp: string;
+  consumerId: string;
+}
+
+export const STATUS_RANK: Record<MessageStatus, number> = { RECEIVED: 1, PROCESSING: 2, PROCESSED: 3, FAILED: 3 };
+
+export function historyEntryOf(event: LifecycleEvent): HistoryEntry {
+  return { type: event.type, status: STATUS_AFTER_EVENT[event.type], timestamp: event.timestamp, consumerId: event.consumerId };
+}
+
+export function uploadProgressOf(uploadId: string, record: UploadRecord): UploadProgress {
+  const finishedRows = record.processedRows + record.failedRows;
+  const finishedBatches = record.processedBatches + record.failedBatches;
+  const complete = record.totalBatches !== undefined && finishedBatches >= record.totalBatches;
+  const progress =
+    record.totalRows !== undefined
+      ? Math.min(100, (finishedRows / record.totalRows) * 100)
+      : // Until the last batch says how many rows there are, never claim to be done.
+        Math.min(99, record.receivedRows === 0 ? 0 : (finishedRows / record.receivedRows) * 100);
+  return {
+    uploadId,
+    status: !complete ? 'IN_PROGRESS' : record.failedBatches > 0 ? 'COMPLETED_WITH_FAILURES' : 'COMPLETED',
+    totalBatches: record.totalBatches ?? null,
+    totalRows: record.totalRows ?? null,
+    receivedBatches: record.receivedBatches,
+    processedBatches: record.processedBatches,
+    failedBatches: record.failedBatches,
+    processedRows: record.processedRows,
+    failedRows: record.failedRows,
+    progress: Math.round(progress * 100) / 100,
+    updatedAt: record.updatedAt,
+  };
+}
+
+export interface LogRecord {
+  logId: string;
+  status: MessageStatus;
+  dataType: DataType;
+  uploadId?: string;
+  rowCount: number;
+  consumerId?: string;
+  error?: string;
+  errorCode?: string;
+  acceptedAt: string;
+  updatedAt: string;
+}
+
+export function logStatusOf(record: LogRecord, history: readonly HistoryEntry[]): LogStatus {
+  return { ...record, history: [...history] };
+}
+
+export { isTerminalStatus };
