@@ -20,8 +20,9 @@ export interface CsvBatch {
 
 /**
  * Streams a CSV file into batches of `batchSize` records keyed by the header's column names,
- * holding at most one batch in memory. Rows count records, the header being row 1; blank
- * lines are skipped and are not rows. Every problem is a FlowcastError naming row and column.
+ * holding at most one batch in memory. Rows count records as the parser sees them, the header
+ * being row 1; empty lines are not rows, and rows of blank fields are skipped. Every problem is
+ * a FlowcastError naming row and column.
  */
 export async function* readCsvBatches(source: Readable, options: CsvReadOptions): AsyncGenerator<CsvBatch> {
   const parser = parse({
@@ -37,16 +38,26 @@ export async function* readCsvBatches(source: Readable, options: CsvReadOptions)
 
   let header: string[] | undefined;
   let row = 0;
+  let hasRows = false;
   let batch: CsvBatch = { records: [], firstRow: 2 };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (record.every((field) => field.trim() === '')) continue;
-      row += 1;
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; records: number } }>) {
+      row = info.records;
+      if (record.every((field) => field.trim() === '')) {
+        // Rows of a batch stay consecutive, so that each record's file row is firstRow + index.
+        if (batch.records.length > 0) {
+          yield batch;
+          batch = { records: [], firstRow: row + 1 };
+        }
+        continue;
+      }
       if (header === undefined) {
         header = validateHeader(record, options);
         continue;
       }
       if (record.length !== header.length) throw raggedRow(record, header, row, info.lines);
+      hasRows = true;
+      if (batch.records.length === 0) batch.firstRow = row;
       batch.records.push(Object.fromEntries(header.map((column, index) => [column, record[index]])));
       if (batch.records.length === options.batchSize) {
         yield batch;
@@ -54,7 +65,9 @@ export async function* readCsvBatches(source: Readable, options: CsvReadOptions)
       }
     }
   } catch (error) {
-    throw translateError(error, row + 1, options);
+    // The parser may fail ahead of the records handed out so far: its own count is exact.
+    const parsed = error instanceof CsvError && typeof error['records'] === 'number' ? error['records'] : row;
+    throw translateError(error, parsed + 1, options);
   } finally {
     if (!parser.destroyed) parser.destroy();
   }
@@ -62,7 +75,7 @@ export async function* readCsvBatches(source: Readable, options: CsvReadOptions)
     throw new FlowcastError('CSV_EMPTY', 'The file is empty: the first row must be a header naming the columns');
   }
   if (batch.records.length > 0) yield batch;
-  else if (row === 1) throw new FlowcastError('CSV_NO_ROWS', 'The file has a header but no data rows', { details: { row: 2 } });
+  else if (!hasRows) throw new FlowcastError('CSV_NO_ROWS', 'The file has a header but no data rows', { details: { row: 2 } });
 }
 
 function validateHeader(record: string[], options: CsvReadOptions): string[] {
