@@ -1,11 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, type Registry } from 'prom-client';
 import { ROOM_ALL, toSocketEvent, type LifecycleEvent, type StatsUpdatedPayload } from '@flowcast/common/contracts';
+import { METRICS_REGISTRY } from '@flowcast/common/nest';
 import { RealtimeGateway } from './realtime.gateway.js';
 
 /** Sends events to clients: lifecycle events through the cluster adapter, statistics locally. */
 @Injectable()
 export class Broadcaster {
-  constructor(private readonly gateway: RealtimeGateway) {}
+  readonly #broadcasts: Counter<'type'>;
+
+  constructor(
+    private readonly gateway: RealtimeGateway,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.#broadcasts = new Counter({
+      name: 'flowcast_gateway_events_broadcast_total',
+      help: 'Lifecycle events this replica consumed and broadcast, by type',
+      labelNames: ['type'],
+      registers: [registry],
+    });
+  }
 
   /** To every client in `all` and to the subscribers of the message and of its upload, once each. */
   broadcast(event: LifecycleEvent): void {
@@ -14,6 +28,7 @@ export class Broadcaster {
     const { name, payload } = toSocketEvent(event);
     // The union of names and payloads is checked by toSocketEvent; emit cannot correlate them.
     (this.gateway.server.to(rooms).emit as (event: string, payload: unknown) => boolean)(name, payload);
+    this.#broadcasts.inc({ type: name });
   }
 
   /** Every replica sends statistics to its own clients, so each client gets them once. */

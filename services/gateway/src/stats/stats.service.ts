@@ -39,14 +39,14 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
     await this.#probe.close();
   }
 
-  /** The figures now, for `GET /api/stats` and for a client that just connected. */
+  /** The figures now, for `GET /api/stats` (the worker count is the one of the last interval). */
   async current(): Promise<StatsUpdatedPayload> {
-    return this.#latest ?? { ...(await this.#snapshot()), timestamp: new Date().toISOString() };
+    return { ...(await this.#snapshot({ refreshConsumers: this.#latest === undefined })), timestamp: new Date().toISOString() };
   }
 
   async #tick(): Promise<void> {
     try {
-      const snapshot = await this.#snapshot();
+      const snapshot = await this.#snapshot({ refreshConsumers: true });
       const fingerprint = JSON.stringify(snapshot);
       this.#latest = { ...snapshot, timestamp: new Date().toISOString() };
       if (fingerprint === this.#lastEmitted) return;
@@ -57,11 +57,11 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  async #snapshot(): Promise<StatsSnapshot> {
+  async #snapshot({ refreshConsumers }: { refreshConsumers: boolean }): Promise<StatsSnapshot> {
     const [counters, connectedClients] = await Promise.all([
       this.view.counters(),
       this.view.reportClients(this.config.service.instanceId, this.broadcaster.localClients, 3 * this.config.statsIntervalMs),
-      this.#refreshActiveConsumers(),
+      refreshConsumers ? this.#refreshActiveConsumers() : undefined,
     ]);
     return { ...counters, activeConsumers: this.#activeConsumers, connectedClients };
   }
