@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import { FlowcastError, type IngestEnvelope } from '@flowcast/common/contracts';
+import type { OutgoingRecord } from '@flowcast/common/kafka';
+import type { ConsumerConfig } from '../config.js';
+import type { Processor } from '../processing/processor.js';
+import { BatchHandler, type IncomingMessage } from './batch-handler.js';
+import type { OutputPublisher } from './output-publisher.js';
+
+const config = {
+  service: { instanceId: 'worker-1' },
+  topics: { names: { messages: 'messages', messageEvents: 'message-events', ordersProcessed: 'orders.processed', deadLetter: 'messages.dlq' } },
+  processing: { maxAttempts: 3, retryDelayMs: 1, retryMaxDelayMs: 2 },
+} as unknown as ConsumerConfig;
+
+function envelope(logId: string): IngestEnvelope {
+  return { logId, producedAt: new Date().toISOString(), dataType: 'SINGLE_MESSAGE', records: [{ orderNumber: 'A' }] };
+}
+
+function message(value: unknown, offset = 0n): IncomingMessage {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return { key: undefined, value: Buffer.from(text), topic: 'messages', partition: 0, offset };
+}
+
+/** Kafka is the edge: writes are recorded instead of sent. */
+function harness(processor: Processor) {
+  const writes: OutgoingRecord[][] = [];
+  const output = { send: async (records: readonly OutgoingRecord[]) => void writes.push([...records]) } as unknown as OutputPublisher;
+  const handler = new BatchHandler(output, [processor], config, pino({ level: 'silent' }));
+  const topicsOf = (records: OutgoingRecord[]) => records.map((record) => (record.topic === 'message-events' ? (record.value as { type: string }).type : record.topic));
+  return { handler, writes, topicsOf };
+}
+
+const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'] as const;
+
+describe('BatchHandler', () => {
+  it('writes received and started first, then effects with completed', async () => {
+    const { handler, writes, topicsOf } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: (input) => ({ records: [{ topic: 'orders.processed', key: `${input.logId}:1`, value: {} }] }),
+    });
+    const outcome = await handler.handle([message(envelope(ids[0])), message(envelope(ids[1]), 1n)]);
+    assert.deepEqual(outcome, { processed: 2, failed: 0, deadLettered: 0 });
+    assert.equal(writes.length, 2);
+    assert.deepEqual(topicsOf(writes[0]!), ['message-received', 'processing-started', 'message-received', 'processing-started']);
+    assert.deepEqual(topicsOf(writes[1]!), ['orders.processed', 'processing-completed', 'orders.processed', 'processing-completed']);
+    assert.ok(writes.flat().every((record) => record.topic !== 'message-events' || ids.includes(record.key as (typeof ids)[number])));
+  });
+
+  it('retries a transient failure with backoff and completes when an attempt succeeds', async () => {
+    let calls = 0;
+    const { handler, writes } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: () => {
+        calls += 1;
+        if (calls < 3) throw new FlowcastError('PROCESSING_FAILED', 'database timeout', { transient: true });
+        return { records: [] };
+      },
+    });
+    assert.deepEqual(await handler.handle([message(envelope(ids[0]))]), { processed: 1, failed: 0, deadLettered: 0 });
+    const completed = writes[1]!.find((record) => (record.value as { type?: string }).type === 'processing-completed');
+    assert.equal((completed!.value as { attempts: number }).attempts, 3);
+  });
+
+  it('dead-letters a message still failing after the last attempt, and fails it', async () => {
+    let calls = 0;
+    const { handler, writes, topicsOf } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: () => {
+        calls += 1;
+        throw new Error('connection reset');
+      },
+    });
+    assert.deepEqual(await handler.handle([message(envelope(ids[0]))]), { processed: 0, failed: 1, deadLettered: 1 });
+    assert.equal(calls, 3);
+    assert.deepEqual(topicsOf(writes[1]!), ['processing-failed', 'messages.dlq']);
+    const failed = writes[1]![0]!.value as { error: string; attempts: number };
+    assert.match(failed.error, /connection reset \(gave up after 3 attempts\)/);
+    const dead = writes[1]![1]!.value as { logId: string; attempts: number; original: unknown };
+    assert.equal(dead.logId, ids[0]);
+    assert.equal(dead.attempts, 3);
+  });
+
+  it('fails an invalid record at once, without retrying or dead-lettering it', async () => {
+    let calls = 0;
+    const { handler, writes, topicsOf } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: () => {
+        calls += 1;
+        throw new FlowcastError('INVALID_RECORD', 'Invalid order: quantity: is required');
+      },
+    });
+    assert.deepEqual(await handler.handle([message(envelope(ids[0]))]), { processed: 0, failed: 1, deadLettered: 0 });
+    assert.equal(calls, 1);
+    assert.deepEqual(topicsOf(writes[1]!), ['processing-failed']);
+  });
+
+  it('dead-letters poison records with the reason and emits no lifecycle event for them', async () => {
+    const { handler, writes, topicsOf } = harness({ dataTypes: ['SINGLE_MESSAGE'], process: () => ({ records: [] }) });
+    const outcome = await handler.handle([message('not json {', 7n), message({ logId: 'x', dataType: 'NOPE' }, 8n)]);
+    assert.deepEqual(outcome, { processed: 0, failed: 0, deadLettered: 2 });
+    assert.deepEqual(topicsOf(writes[0]!), ['messages.dlq', 'messages.dlq']);
+    const [notJson, notEnvelope] = writes[0]!.map((record) => record.value as { error: { code: string; message: string }; source: { offset: string }; original: unknown });
+    assert.equal(notJson!.error.code, 'UNDECODABLE_MESSAGE');
+    assert.equal(notJson!.original, 'not json {');
+    assert.equal(notJson!.source.offset, '7');
+    assert.match(notEnvelope!.error.message, /Not an ingest envelope/);
+  });
+});
