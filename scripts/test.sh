@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` and CI run it: install, build, lint, unit tests, then the
+# integration tests against a real Kafka broker and a real Redis that this script starts on
+# ports of their own and stops at the end (FLOWCAST_TEST_KAFKA_PORT, FLOWCAST_TEST_REDIS_PORT).
+# With FLOWCAST_TEST_KAFKA_BROKERS / FLOWCAST_TEST_REDIS_URL set, it uses those instead.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+
+ensure_node_modules
+say "node $(node --version), TypeScript $(tsc --version | cut -d' ' -f2)"
+
+say "build (TypeScript, strict)"
+npm run --silent build
+say "lint (oxlint, type-aware)"
+npm run --silent lint
+
+export KAFKA_PORT=${FLOWCAST_TEST_KAFKA_PORT:-19092}
+export REDIS_PORT=${FLOWCAST_TEST_REDIS_PORT:-16379}
+started=()
+cleanup() {
+  for service in "${started[@]}"; do "$ROOT/scripts/$service.sh" stop || true; done
+}
+trap cleanup EXIT
+if [ -z "${FLOWCAST_TEST_KAFKA_BROKERS:-}" ]; then
+  "$ROOT/scripts/kafka.sh" start
+  started+=(kafka)
+  export FLOWCAST_TEST_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+fi
+if [ -z "${FLOWCAST_TEST_REDIS_URL:-}" ]; then
+  "$ROOT/scripts/redis.sh" start
+  started+=(redis)
+  export FLOWCAST_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+fi
+
+rm -rf "$ROOT/test-results" && mkdir -p "$ROOT/test-results"
+say "unit tests"
+npm run --silent test:unit
+say "integration tests (Kafka $FLOWCAST_TEST_KAFKA_BROKERS, Redis $FLOWCAST_TEST_REDIS_URL; service logs in test-results/logs)"
+npm run --silent test:integration
+say "all tests passed"
