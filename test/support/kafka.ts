@@ -1,0 +1,98 @@
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { testEnvironment } from './environment.js';
+
+const brokers = testEnvironment.kafkaBrokers.split(',');
+
+export interface ReadRecord {
+  key: string;
+  value: string;
+  partition: number;
+  offset: bigint;
+  headers: Map<string, string>;
+}
+
+/**
+ * Reads a topic from the start, as a downstream user would (read_committed by default), until
+ * `expected` records arrived or nothing new came for `idleMs`.
+ */
+export async function readTopic(
+  topic: string,
+  { expected, idleMs = 2_000, committedOnly = true }: { expected?: number; idleMs?: number; committedOnly?: boolean } = {},
+): Promise<ReadRecord[]> {
+  const consumer = new Consumer({
+    groupId: `test-reader-${Math.random().toString(36).slice(2)}`,
+    clientId: 'test-reader',
+    bootstrapBrokers: brokers,
+    deserializers: stringDeserializers,
+    isolationLevel: committedOnly ? 1 : 0,
+    maxWaitTime: 200,
+  });
+  const records: ReadRecord[] = [];
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+    let idle: NodeJS.Timeout = setTimeout(() => void stream.close(), idleMs);
+    for await (const message of stream) {
+      records.push({
+        key: message.key,
+        value: message.value,
+        partition: message.partition,
+        offset: message.offset,
+        headers: message.headers,
+      });
+      clearTimeout(idle);
+      if (expected !== undefined && records.length >= expected) break;
+      idle = setTimeout(() => void stream.close(), idleMs);
+    }
+    clearTimeout(idle);
+    await stream.close();
+  } finally {
+    await consumer.close(true);
+  }
+  return records;
+}
+
+/** Writes one record as it is, bypassing the producer service (poison messages). */
+export async function produceRaw(topic: string, key: string, value: string): Promise<void> {
+  const producer = new Producer({ clientId: 'test-writer', bootstrapBrokers: brokers, serializers: stringSerializers });
+  try {
+    await producer.send({ messages: [{ topic, key, value }] });
+  } finally {
+    await producer.close();
+  }
+}
+
+async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers });
+  try {
+    return await work(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Sum of the partitions' end offsets: 0 means nothing was ever written to the topic. */
+export async function endOffsetTotal(topic: string): Promise<bigint> {
+  return withAdmin(async (admin) => {
+    const listed = await admin.listOffsets({
+      topics: [{ name: topic, partitions: Array.from({ length: await partitionCountWith(admin, topic) }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }],
+    });
+    return listed.flatMap((entry) => entry.partitions).reduce((sum, partition) => sum + partition.offset, 0n);
+  });
+}
+
+async function partitionCountWith(admin: Admin, topic: string): Promise<number> {
+  const metadata = await admin.metadata({ topics: [topic] });
+  return metadata.topics.get(topic)?.partitionsCount ?? 0;
+}
+
+export function partitionCount(topic: string): Promise<number> {
+  return withAdmin((admin) => partitionCountWith(admin, topic));
+}
+
+export async function deleteTopics(topics: readonly string[]): Promise<void> {
+  await withAdmin(async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((topic) => existing.has(topic));
+    if (present.length > 0) await admin.deleteTopics({ topics: present });
+  });
+}
