@@ -14,6 +14,12 @@ describe('with the broker stopped', () => {
     producer = await startService('producer', { KAFKA_BROKERS: broker.brokers, KAFKA_SEND_TIMEOUT_MS: '3000', RETRY_AFTER_SECONDS: '7' }, { logName: 'outage-producer' });
     const first = await postJson(`${producer.url}/producers/send/single`, order());
     assert.equal(first.status, 202, 'accepted while the broker is up');
+    // Regression: a new cluster's transaction coordinator answers NOT_COORDINATOR at first;
+    // the first upload must wait for it rather than fail with a 500.
+    const upload = await postCsv(`${producer.url}/producers/upload/csv`, ordersCsv(150));
+    assert.equal(upload.status, 202, JSON.stringify(upload.body));
+    const second = await postCsv(`${producer.url}/producers/upload/csv`, ordersCsv(150));
+    assert.equal(second.status, 202, 'the upload producer is reusable');
     await broker.stop();
   });
   after(async () => {

@@ -1,6 +1,6 @@
 import { FlowcastError } from '../contracts/errors.js';
 
-const UNAVAILABLE_KAFKA_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT', 'PLT_KFK_MULTIPLE']);
+const UNAVAILABLE_KAFKA_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
 
 function codeOf(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
@@ -8,15 +8,16 @@ function codeOf(error: unknown): string | undefined {
     : undefined;
 }
 
-/** True when the error means "the cluster cannot be reached right now", as opposed to a bad request. */
+/**
+ * True when the error means "the cluster cannot serve this right now" (unreachable brokers,
+ * timeouts, a coordinator still loading or moving), as opposed to a request it refuses.
+ */
 export function isKafkaUnavailable(error: unknown): boolean {
   if (error instanceof FlowcastError) return error.code === 'KAFKA_UNAVAILABLE';
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.every(isKafkaUnavailable);
   const code = codeOf(error);
-  if (code === undefined) return false;
-  if (code === 'PLT_KFK_MULTIPLE' && error instanceof AggregateError) {
-    return error.errors.length === 0 || error.errors.every((inner) => isKafkaUnavailable(inner) || codeOf(inner) === undefined);
-  }
-  return UNAVAILABLE_KAFKA_CODES.has(code) || code === 'ECONNREFUSED' || code === 'ETIMEDOUT';
+  if (code === 'PLT_KFK_PROTOCOL') return (error as { canRetry?: unknown }).canRetry === true;
+  return code !== undefined && (UNAVAILABLE_KAFKA_CODES.has(code) || code === 'ECONNREFUSED' || code === 'ETIMEDOUT');
 }
 
 /** Resolves like `work`, or rejects with KAFKA_UNAVAILABLE once `timeoutMs` has passed. */

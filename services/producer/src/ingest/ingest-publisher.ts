@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { FlowcastError } from '@flowcast/common/contracts';
-import { JsonProducer, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
+import { isKafkaUnavailable, JsonProducer, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
 import { PRODUCER_CONFIG, type ProducerConfig } from '../config.js';
 
 /** Writes one upload's records inside its transaction. */
@@ -38,15 +38,21 @@ export class IngestPublisher implements OnApplicationShutdown {
     const producer = await this.#acquire();
     const { batchesPerWrite } = this.config.csv;
     let transaction: JsonTransaction | undefined;
+    let kafkaFailed = false;
     let pending: OutgoingRecord[] = [];
     let inFlight: Promise<void> = Promise.resolve();
+    const kafka = <R>(operation: Promise<R>, what: string): Promise<R> =>
+      this.#withinDeadline(operation, what).catch((error: unknown) => {
+        kafkaFailed = true;
+        throw error;
+      });
     const sendPending = async (): Promise<void> => {
       await inFlight;
       if (pending.length === 0) return;
       const records = pending;
       pending = [];
-      transaction ??= await this.#withinDeadline(producer.beginTransaction(), 'the start of an upload');
-      inFlight = this.#withinDeadline(transaction.send(records), 'a CSV batch');
+      transaction ??= await kafka(producer.beginTransaction(), 'the start of an upload');
+      inFlight = kafka(transaction.send(records), 'a CSV batch');
       // Unobserved until the next write or the end; a failure surfaces there.
       inFlight.catch(() => undefined);
     };
@@ -56,20 +62,22 @@ export class IngestPublisher implements OnApplicationShutdown {
         if (pending.length >= batchesPerWrite) await sendPending();
       },
     };
-    let healthy = true;
     try {
       const result = await work(writer);
       await sendPending();
       await inFlight;
-      if (transaction !== undefined) await this.#withinDeadline(transaction.commit(), 'the upload');
+      if (transaction !== undefined) await kafka(transaction.commit(), 'the upload');
       return result;
     } catch (error) {
       await inFlight.catch(() => undefined);
-      await transaction?.abort();
-      healthy = !(error instanceof FlowcastError && error.code === 'KAFKA_UNAVAILABLE');
+      // A refused file aborts at once. After a Kafka failure the abort would only wait on the
+      // same outage: the coordinator aborts the abandoned transaction on its own, and the
+      // producer is discarded below.
+      if (transaction !== undefined && !kafkaFailed) await this.#withinDeadline(transaction.abort(), 'the abort').catch(() => undefined);
       throw error;
     } finally {
-      this.#release(producer, healthy);
+      // A producer that met a Kafka failure may hold a half-open transaction: never reuse it.
+      this.#release(producer, !kafkaFailed);
     }
   }
 
@@ -81,7 +89,7 @@ export class IngestPublisher implements OnApplicationShutdown {
     try {
       return await withKafkaDeadline(work, this.config.delivery.sendTimeoutMs, what);
     } catch (error) {
-      if (error instanceof FlowcastError && error.code === 'KAFKA_UNAVAILABLE') {
+      if (isKafkaUnavailable(error)) {
         throw new FlowcastError('KAFKA_UNAVAILABLE', 'Kafka is unavailable; nothing was accepted. Retry later.', {
           cause: error,
           transient: true,
@@ -100,8 +108,10 @@ export class IngestPublisher implements OnApplicationShutdown {
       return new JsonProducer(this.config.kafka, {
         role: 'upload',
         transactionalId: `flowcast-producer-${this.config.service.instanceId}-upload-${this.#created}`,
-        retries: 2,
-        retryDelayMs: 50,
+        // A fresh cluster's transaction coordinator answers NOT_COORDINATOR for a while; the
+        // send deadline still bounds the wait.
+        retries: 30,
+        retryDelayMs: 100,
       });
     }
     return new Promise((resolve) => this.#waiting.push(resolve));
