@@ -34,7 +34,8 @@ fi
 
 run() {
   local name=$1 port=$2 colour=$3
-  PORT=$port node "services/$name/dist/main.js" 2>&1 | sed -u "s/^/\x1b[${colour}m${name}\x1b[0m | /" &
+  # Through a process substitution, so that $! is the service itself, not the log prefixer.
+  PORT=$port node "services/$name/dist/main.js" > >(sed -u "s/^/\x1b[${colour}m${name}\x1b[0m | /") 2>&1 &
   pids+=($!)
 }
 run consumer "${CONSUMER_PORT:-3002}" 33
