@@ -5,9 +5,12 @@ import {
   kafkaEnvironment,
   parseEnvironment,
   serviceEnvironment,
+  telemetryConfigFrom,
+  telemetryEnvironment,
   topicsConfigFrom,
   topicsEnvironment,
   type KafkaConfig,
+  type TelemetryConfig,
   type TopicsConfig,
 } from '@flowcast/common/config';
 
@@ -16,6 +19,7 @@ const consumerEnvironment = {
   ...serviceEnvironment(3002),
   ...kafkaEnvironment,
   ...topicsEnvironment,
+  ...telemetryEnvironment,
   /** The consumer group the workers share; partitions of `messages` are spread over its members. */
   CONSUMER_GROUP_ID: envVar.text('flowcast-workers'),
   /** This worker's id in `processing-completed.consumerId`; set it to the pod name on Kubernetes. */
@@ -31,15 +35,18 @@ const consumerEnvironment = {
   CONSUMER_PREFETCH: envVar.integer(1_024, { min: 1 }),
   /** Longest a fetch waits for new messages when there are none. */
   CONSUMER_FETCH_MAX_WAIT_MS: envVar.integer(200, { min: 1 }),
+  /** How often the worker measures its lag on `messages` (`flowcast_kafka_consumer_lag`). */
+  CONSUMER_LAG_INTERVAL_MS: envVar.integer(5_000, { min: 100 }),
 };
 
 export interface ConsumerConfig {
   service: { port: number; host: string; logLevel: string; shutdownTimeoutMs: number; instanceId: string };
   kafka: KafkaConfig;
   topics: TopicsConfig;
+  telemetry: TelemetryConfig;
   groupId: string;
   processing: { maxAttempts: number; retryDelayMs: number; retryMaxDelayMs: number };
-  batching: { maxBatch: number; prefetch: number; fetchMaxWaitMs: number };
+  batching: { maxBatch: number; prefetch: number; fetchMaxWaitMs: number; lagIntervalMs: number };
 }
 
 /** Reads and validates the consumer's configuration, once, from the environment. */
@@ -55,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig
     },
     kafka: kafkaConfigFrom(variables, 'consumer'),
     topics: topicsConfigFrom(variables),
+    telemetry: telemetryConfigFrom(variables, 'consumer'),
     groupId: variables.CONSUMER_GROUP_ID,
     processing: {
       maxAttempts: variables.PROCESSING_MAX_ATTEMPTS,
@@ -65,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig
       maxBatch: variables.CONSUMER_MAX_BATCH,
       prefetch: variables.CONSUMER_PREFETCH,
       fetchMaxWaitMs: variables.CONSUMER_FETCH_MAX_WAIT_MS,
+      lagIntervalMs: variables.CONSUMER_LAG_INTERVAL_MS,
     },
   };
 }

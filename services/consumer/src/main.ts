@@ -1,19 +1,6 @@
-import 'reflect-metadata';
-import { createLogger, exitOnStartupFailure, runService } from '@flowcast/common/nest';
-import { AppModule } from './app.module.js';
+import { launchService } from '@flowcast/common/telemetry/launch';
 import { loadConfig } from './config.js';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger('consumer', config.service.logLevel).child({ consumerId: config.service.instanceId });
-  await runService({
-    name: 'consumer',
-    module: AppModule.forRoot(config, logger),
-    logger,
-    port: config.service.port,
-    host: config.service.host,
-    shutdownTimeoutMs: config.service.shutdownTimeoutMs,
-  });
-}
-
-main().catch((error: unknown) => exitOnStartupFailure('consumer', error));
+// Telemetry starts before the application is imported: OpenTelemetry instruments node:http as
+// Fastify loads it, and static imports would load Fastify before any of this module runs.
+launchService('consumer', loadConfig, () => import('./service.js'));

@@ -6,9 +6,12 @@ import {
   kafkaEnvironment,
   parseEnvironment,
   serviceEnvironment,
+  telemetryConfigFrom,
+  telemetryEnvironment,
   topicsConfigFrom,
   topicsEnvironment,
   type KafkaConfig,
+  type TelemetryConfig,
   type TopicsConfig,
 } from '@flowcast/common/config';
 
@@ -17,6 +20,7 @@ const gatewayEnvironment = {
   ...serviceEnvironment(3001),
   ...kafkaEnvironment,
   ...topicsEnvironment,
+  ...telemetryEnvironment,
   /** This replica's id in logs and in Redis; set it to the pod name on Kubernetes. */
   INSTANCE_ID: envVar.optionalText(),
   /**
@@ -36,6 +40,17 @@ const gatewayEnvironment = {
   WORKER_GROUP_ID: envVar.text('flowcast-workers'),
   /** How often `stats-updated` may be emitted (only when the figures changed). */
   STATS_INTERVAL_MS: envVar.integer(2_000, { min: 100 }),
+  /** The recent window of `throughputPerSecond` and `p95LatencyMs`, in seconds (the range of PromQL's rate()). */
+  STATS_WINDOW_SECONDS: envVar.integer(60, { min: 5, max: 3_600 }),
+  /**
+   * Prometheus that scrapes every Flowcast service (e.g. `http://prometheus:9090`): statistics are
+   * then computed with PromQL over every replica. Unset, or unreachable: this gateway's own figures.
+   */
+  PROMETHEUS_URL: envVar.url(),
+  /** Label matchers added to every PromQL selector, to pick this deployment's series (e.g. `namespace="flowcast"`). */
+  PROMETHEUS_SELECTOR: z.string().regex(/^[^{}]*$/, 'must be label matchers without braces').default(''),
+  /** Longest wait for Prometheus' answers before a round falls back to local figures. */
+  PROMETHEUS_TIMEOUT_MS: envVar.integer(1_500, { min: 100 }),
   /** How long the status view keeps a message or an upload after its last event. */
   STATUS_TTL_SECONDS: envVar.integer(86_400, { min: 60 }),
   /** How long a disconnected client can come back and receive what it missed. */
@@ -50,12 +65,15 @@ export interface GatewayConfig {
   service: { port: number; host: string; logLevel: string; shutdownTimeoutMs: number; instanceId: string };
   kafka: KafkaConfig;
   topics: TopicsConfig;
+  telemetry: TelemetryConfig;
   redis: { url: string; keyPrefix: string } | undefined;
   corsOrigins: true | string[];
   groupId: string;
   startFrom: 'earliest' | 'latest';
   workerGroupId: string;
   statsIntervalMs: number;
+  statsWindowSeconds: number;
+  prometheus: { url: string; selector: string; timeoutMs: number } | undefined;
   statusTtlSeconds: number;
   socket: { recoveryWindowMs: number; streamMaxLen: number };
   maxBatch: number;
@@ -74,12 +92,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     },
     kafka: kafkaConfigFrom(variables, 'gateway'),
     topics: topicsConfigFrom(variables),
+    telemetry: telemetryConfigFrom(variables, 'gateway'),
     redis: variables.REDIS_URL === undefined ? undefined : { url: variables.REDIS_URL, keyPrefix: variables.REDIS_KEY_PREFIX },
     corsOrigins: variables.CORS_ORIGINS.includes('*') ? true : variables.CORS_ORIGINS,
     groupId: variables.GATEWAY_GROUP_ID,
     startFrom: variables.GATEWAY_START_FROM,
     workerGroupId: variables.WORKER_GROUP_ID,
     statsIntervalMs: variables.STATS_INTERVAL_MS,
+    statsWindowSeconds: variables.STATS_WINDOW_SECONDS,
+    prometheus:
+      variables.PROMETHEUS_URL === undefined
+        ? undefined
+        : { url: variables.PROMETHEUS_URL.replace(/\/+$/, ''), selector: variables.PROMETHEUS_SELECTOR, timeoutMs: variables.PROMETHEUS_TIMEOUT_MS },
     statusTtlSeconds: variables.STATUS_TTL_SECONDS,
     socket: { recoveryWindowMs: variables.SOCKET_RECOVERY_WINDOW_MS, streamMaxLen: variables.SOCKET_STREAM_MAX_LEN },
     maxBatch: variables.GATEWAY_MAX_BATCH,

@@ -5,9 +5,12 @@ import {
   kafkaEnvironment,
   parseEnvironment,
   serviceEnvironment,
+  telemetryConfigFrom,
+  telemetryEnvironment,
   topicsConfigFrom,
   topicsEnvironment,
   type KafkaConfig,
+  type TelemetryConfig,
   type TopicsConfig,
 } from '@flowcast/common/config';
 import { ORDER_FIELDS } from '@flowcast/common/contracts';
@@ -19,6 +22,7 @@ const producerEnvironment = {
   ...serviceEnvironment(3000),
   ...kafkaEnvironment,
   ...topicsEnvironment,
+  ...telemetryEnvironment,
   /** Stable id of this instance in logs and transactional ids; defaults to host and pid. */
   INSTANCE_ID: envVar.optionalText(),
   /** Largest JSON body of `POST /producers/send/single`, in bytes (413 above). */
@@ -50,6 +54,7 @@ export interface ProducerConfig {
   service: { port: number; host: string; logLevel: string; shutdownTimeoutMs: number; instanceId: string };
   kafka: KafkaConfig;
   topics: TopicsConfig;
+  telemetry: TelemetryConfig;
   limits: { maxBodyBytes: number; maxUploadBytes: number };
   csv: {
     batchSize: number;
@@ -76,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProducerConfig
     },
     kafka: kafkaConfigFrom(variables, 'producer'),
     topics: topicsConfigFrom(variables),
+    telemetry: telemetryConfigFrom(variables, 'producer'),
     limits: { maxBodyBytes: variables.MAX_BODY_BYTES, maxUploadBytes: variables.MAX_UPLOAD_BYTES },
     csv: {
       batchSize: variables.CSV_BATCH_SIZE,

@@ -1,2 +1,4 @@
 export * from './environment.js';
 export * from './shared-environment.js';
+export * from './telemetry-environment.js';
+export * from './startup-failure.js';

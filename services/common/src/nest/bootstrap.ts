@@ -2,9 +2,14 @@ import type { INestApplication, Type, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Telemetry } from '../telemetry/sdk.js';
 import { HttpErrorFilter } from './http-error-filter.js';
+import { instrumentHttp } from './http-metrics.js';
 import { NestPinoLogger, type Logger } from './logging.js';
-import { ShutdownState } from './operations.js';
+import { METRICS_REGISTRY, ShutdownState } from './operations.js';
+
+export { exitOnStartupFailure } from '../config/startup-failure.js';
 
 export interface ServiceOptions {
   name: string;
@@ -17,6 +22,8 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Runs after the app is created and before it listens (plugins, adapters, CORS). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
+  /** Flushed last on shutdown, so that the spans of the final requests are exported. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -40,6 +47,7 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
     abortOnError: false,
   });
   app.useGlobalFilters(new HttpErrorFilter(logger));
+  instrumentHttp(app.getHttpAdapter().getInstance(), app.get<Registry>(METRICS_REGISTRY));
   await options.configure?.(app);
   installShutdown(app, options);
 
@@ -63,6 +71,7 @@ function installShutdown(app: INestApplication, options: ServiceOptions): void {
     deadline.unref();
     app
       .close()
+      .then(() => options.telemetry?.shutdown().catch((error: unknown) => options.logger.warn({ err: error }, 'flushing traces failed')))
       .then(() => {
         options.logger.info('stopped');
         options.logger.flush();
@@ -75,11 +84,4 @@ function installShutdown(app: INestApplication, options: ServiceOptions): void {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-}
-
-/** Logs a start-up failure (a bad configuration lists every variable) and exits non-zero. */
-export function exitOnStartupFailure(service: string, error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service, msg: message, time: new Date().toISOString() })}\n`);
-  process.exit(1);
 }

@@ -1,19 +1,23 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { logCorrelation } from '../telemetry/tracing.js';
 
 export type { Logger } from 'pino';
 
 /** Injection token of the service's pino logger. */
 export const LOGGER = Symbol('flowcast.logger');
 
-/** JSON lines on stdout, with the service name on every line. */
-export function createLogger(service: string, level: LoggerOptions['level'], mixin?: () => object): Logger {
+/**
+ * JSON lines on stdout, with the service name on every line and, by default, the `trace_id`,
+ * `span_id` and `logId` of the request or message being handled when the line is written.
+ */
+export function createLogger(service: string, level: LoggerOptions['level'], mixin: () => object = logCorrelation): Logger {
   return pino({
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    ...(mixin === undefined ? {} : { mixin }),
+    mixin,
   });
 }
 

@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { createLogger, runService } from '@flowcast/common/nest';
+import type { Telemetry } from '@flowcast/common/telemetry/launch';
+import { AppModule } from './app.module.js';
+import type { ProducerConfig } from './config.js';
+
+/** The producer application; `main.ts` imports it once telemetry runs. */
+export async function run(config: ProducerConfig, telemetry: Telemetry): Promise<void> {
+  const logger = createLogger('producer', config.service.logLevel);
+  await runService({
+    name: 'producer',
+    module: AppModule.forRoot(config, logger),
+    logger,
+    port: config.service.port,
+    host: config.service.host,
+    shutdownTimeoutMs: config.service.shutdownTimeoutMs,
+    telemetry,
+    bodyLimit: config.limits.maxBodyBytes,
+    configure: (app) => {
+      // Only JSON and multipart are accepted; anything else is a 415, not a string body.
+      app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+    },
+  });
+}
