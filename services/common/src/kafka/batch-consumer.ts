@@ -10,6 +10,7 @@ import {
 import type { KafkaConfig } from '../config/shared-environment.js';
 import type { Logger } from '../nest/logging.js';
 import { baseClientOptions } from './client-options.js';
+import type { KafkaMetrics } from './kafka-metrics.js';
 
 /** A consumed record: text key and headers, raw value (decoded by the handler, which may refuse it). */
 export type ConsumedMessage = Message<string, Buffer, string, string>;
@@ -30,12 +31,16 @@ export interface BatchConsumerOptions {
   /** Where a group without committed offsets starts. */
   startFrom: 'earliest' | 'latest';
   logger: Logger;
+  /** Reports membership and lag (`flowcast_kafka_consumer_*`), the lag every `lagIntervalMs`. */
+  metrics?: KafkaMetrics;
+  lagIntervalMs?: number;
 }
 
 /** Handles a batch; throwing means "not handled": the same batch is offered again after a delay. */
 export type BatchHandlerFunction = (messages: readonly ConsumedMessage[]) => Promise<void>;
 
 const RESTART_DELAY_MS = 2_000;
+const DEFAULT_LAG_INTERVAL_MS = 5_000;
 const HANDLER_RETRY_DELAY_MS = 1_000;
 
 /**
@@ -49,6 +54,11 @@ export class BatchConsumer {
   readonly #shutdown = new AbortController();
   #consuming = false;
   #running: Promise<void> | undefined;
+  /** Whether a batch is in the handler's hands. */
+  #handling = false;
+  /** Per partition, the offset after the last record handled, since this member joined. */
+  readonly #handled = new Map<number, bigint>();
+  readonly #lagReported = new Set<number>();
 
   constructor(
     private readonly options: BatchConsumerOptions,
@@ -58,6 +68,11 @@ export class BatchConsumer {
   /** True while a member of the group, between joins and failures. */
   get consuming(): boolean {
     return this.#consuming;
+  }
+
+  #setConsuming(consuming: boolean): void {
+    this.#consuming = consuming;
+    this.options.metrics?.active.set({ group: this.options.groupId, topic: this.options.topic }, consuming ? 1 : 0);
   }
 
   /** Starts consuming once `ready` resolves (e.g. the topics exist). */
@@ -80,13 +95,13 @@ export class BatchConsumer {
       try {
         await this.#consume();
       } catch (error) {
-        this.#consuming = false;
+        this.#setConsuming(false);
         if (this.#stopping) break;
         this.options.logger.error({ err: error, retryInMs: RESTART_DELAY_MS }, 'consumer failed; rejoining');
         await this.#pause(RESTART_DELAY_MS);
       }
     }
-    this.#consuming = false;
+    this.#setConsuming(false);
   }
 
   async #consume(): Promise<void> {
@@ -102,6 +117,7 @@ export class BatchConsumer {
     });
     let stream: ConsumedStream | undefined;
     let failure: unknown;
+    let lagTimer: NodeJS.Timeout | undefined;
     const failed = new AbortController();
     try {
       stream = await consumer.consume({
@@ -120,7 +136,14 @@ export class BatchConsumer {
       stream.on('readable', () => signalReadable?.());
       const wakeUp = AbortSignal.any([this.#shutdown.signal, failed.signal]);
       wakeUp.addEventListener('abort', () => signalReadable?.(), { once: true });
-      this.#consuming = true;
+      this.#setConsuming(true);
+      if (this.options.metrics !== undefined) {
+        const sampled = stream;
+        lagTimer = setInterval(() => {
+          this.#sampleLag(consumer, sampled).catch((error: unknown) => logger.debug({ err: error }, 'cannot measure the lag this time'));
+        }, this.options.lagIntervalMs ?? DEFAULT_LAG_INTERVAL_MS);
+        lagTimer.unref();
+      }
       logger.info({ groupId, topic, protocol: kafka.groupProtocol }, 'consuming');
       while (!this.#stopping && failure === undefined) {
         const batch = readAvailable(stream, this.options.maxBatch);
@@ -132,11 +155,18 @@ export class BatchConsumer {
           signalReadable = undefined;
           continue;
         }
-        if (!(await this.#handleUntilDone(batch))) break;
+        this.#handling = true;
+        const handled = await this.#handleUntilDone(batch);
+        this.#handling = false;
+        if (!handled) break;
         this.#commitLastOffsets(batch);
       }
     } finally {
-      this.#consuming = false;
+      this.#setConsuming(false);
+      clearInterval(lagTimer);
+      this.#handling = false;
+      this.#handled.clear();
+      this.#clearLag(new Set());
       // Closing the stream flushes queued commits; closing the consumer leaves the group.
       await stream?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream failed'));
       await consumer.close(true).catch((error: unknown) => logger.warn({ err: error }, 'leaving the group failed'));
@@ -164,9 +194,45 @@ export class BatchConsumer {
     const last = new Map<number, ConsumedMessage>();
     for (const message of batch) last.set(message.partition, message);
     for (const message of last.values()) {
+      this.#handled.set(message.partition, message.offset + 1n);
       Promise.resolve(message.commit()).catch((error: unknown) =>
         this.options.logger.warn({ err: error, partition: message.partition }, 'offset commit failed; the batch may be redelivered'),
       );
+    }
+  }
+
+  /**
+   * Per assigned partition, records not handled yet: the end of what read_committed consumers
+   * can read, minus this member's position. While idle the position is the fetch position,
+   * which has moved past transaction markers; busy, it is after the last record handled (the
+   * fetch position counts prefetched records as done).
+   */
+  async #sampleLag(consumer: Consumer<string, Buffer, string, string>, stream: ConsumedStream): Promise<void> {
+    const { topic, groupId, metrics } = this.options;
+    const assigned = (consumer.assignments ?? []).filter((assignment) => assignment.topic === topic).flatMap((assignment) => assignment.partitions);
+    if (assigned.length === 0 || metrics === undefined) {
+      this.#clearLag(new Set());
+      return;
+    }
+    const ends = (await consumer.listOffsets({ topics: [topic], partitions: { [topic]: assigned }, isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(topic) ?? [];
+    const idle = !this.#handling && stream.readableLength === 0;
+    for (const partition of assigned) {
+      const fetched = stream.offsetsToFetch.get(`${topic}:${partition}`);
+      const position = idle ? fetched : (this.#handled.get(partition) ?? fetched);
+      const end = ends[partition];
+      if (position === undefined || end === undefined || end < 0n) continue;
+      metrics.lag.set({ group: groupId, topic, partition: String(partition) }, Number(end > position ? end - position : 0n));
+      this.#lagReported.add(partition);
+    }
+    this.#clearLag(new Set(assigned));
+  }
+
+  /** Stops reporting the lag of partitions this member no longer owns (their new owner reports it). */
+  #clearLag(keep: ReadonlySet<number>): void {
+    for (const partition of this.#lagReported) {
+      if (keep.has(partition)) continue;
+      this.options.metrics?.lag.remove({ group: this.options.groupId, topic: this.options.topic, partition: String(partition) });
+      this.#lagReported.delete(partition);
     }
   }
 

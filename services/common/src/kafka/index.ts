@@ -7,3 +7,4 @@ export * from './topics.js';
 export * from './kafka-readiness.js';
 export * from './topic-provisioner.js';
 export * from './batch-consumer.js';
+export * from './kafka-metrics.js';

@@ -1,6 +1,7 @@
 import { ProduceAcks, Producer, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/shared-environment.js';
 import { baseClientOptions } from './client-options.js';
+import type { KafkaMetrics, WriteOperation } from './kafka-metrics.js';
 import { encodeJson, type OutgoingRecord } from './records.js';
 
 export interface JsonProducerOptions {
@@ -11,7 +12,11 @@ export interface JsonProducerOptions {
   /** Retries of one request before the send fails; keep low where a caller waits (HTTP). */
   retries?: number;
   retryDelayMs?: number;
+  /** Observes how long each write takes to be acknowledged, labelled with `role`. */
+  metrics?: KafkaMetrics;
 }
+
+type TimeWrite = <T>(operation: WriteOperation, write: Promise<T>) => Promise<T>;
 
 /**
  * An idempotent producer (acks=all) of JSON records. Keys and headers are text; values are
@@ -19,8 +24,11 @@ export interface JsonProducerOptions {
  */
 export class JsonProducer {
   readonly #producer: Producer<string, Buffer, string, string>;
+  readonly #time: TimeWrite;
 
   constructor(config: KafkaConfig, options: JsonProducerOptions) {
+    const metrics = options.metrics;
+    this.#time = metrics === undefined ? (_operation, write) => write : (operation, write) => metrics.timeWrite(options.role, operation, write);
     this.#producer = new Producer({
       ...baseClientOptions(config, options.role),
       serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
@@ -36,12 +44,12 @@ export class JsonProducer {
 
   /** Writes the records in order, in as few requests as the brokers' size limit allows. */
   async send(records: readonly OutgoingRecord[]): Promise<void> {
-    for (const messages of inRequests(records)) await this.#producer.send({ messages });
+    for (const messages of inRequests(records)) await this.#time('send', this.#producer.send({ messages }));
   }
 
   /** Starts a Kafka transaction: what it sends becomes visible to read_committed consumers on commit. */
   async beginTransaction(): Promise<JsonTransaction> {
-    return new JsonTransaction(await this.#producer.beginTransaction());
+    return new JsonTransaction(await this.#producer.beginTransaction(), this.#time);
   }
 
   async close(): Promise<void> {
@@ -87,17 +95,19 @@ type Transaction = Awaited<ReturnType<Producer<string, Buffer, string, string>['
 
 export class JsonTransaction {
   readonly #transaction: Transaction;
+  readonly #time: TimeWrite;
 
-  constructor(transaction: Transaction) {
+  constructor(transaction: Transaction, time: TimeWrite) {
     this.#transaction = transaction;
+    this.#time = time;
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
-    for (const messages of inRequests(records)) await this.#transaction.send({ messages });
+    for (const messages of inRequests(records)) await this.#time('send', this.#transaction.send({ messages }));
   }
 
   async commit(): Promise<void> {
-    await this.#transaction.commit();
+    await this.#time('commit', this.#transaction.commit());
   }
 
   /** Aborts unless already committed or aborted; never throws (the broker times it out anyway). */

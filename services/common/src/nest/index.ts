@@ -2,3 +2,4 @@ export * from './bootstrap.js';
 export * from './http-error-filter.js';
 export * from './logging.js';
 export * from './operations.js';
+export * from './http-metrics.js';
