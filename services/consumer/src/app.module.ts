@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
+import { KafkaMetrics, KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
 import {
   createMetricsRegistry,
   LOGGER,
@@ -15,6 +15,7 @@ import { PROCESSORS } from './processing/processor.js';
 import { BatchHandler } from './worker/batch-handler.js';
 import { MessageWorker } from './worker/message-worker.js';
 import { OutputPublisher } from './worker/output-publisher.js';
+import { WorkerMetrics } from './worker/worker-metrics.js';
 
 class TopicsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -40,6 +41,7 @@ export class AppModule {
       ['messages', 'messageEvents', 'ordersProcessed', 'deadLetter'],
       logger,
     );
+    const registry = createMetricsRegistry('consumer');
     const readiness = new KafkaReadiness(config.kafka, [names.messages, names.messageEvents, names.ordersProcessed, names.deadLetter]);
     return {
       module: AppModule,
@@ -47,7 +49,8 @@ export class AppModule {
       providers: [
         { provide: CONSUMER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: METRICS_REGISTRY, useValue: createMetricsRegistry('consumer') },
+        { provide: METRICS_REGISTRY, useValue: registry },
+        { provide: KafkaMetrics, useValue: new KafkaMetrics(registry) },
         { provide: TopicProvisioner, useValue: provisioner },
         { provide: TopicsLifecycle, useValue: new TopicsLifecycle(provisioner, readiness) },
         { provide: PROCESSORS, useValue: [new OrderProcessor(names.ordersProcessed)] },
@@ -58,6 +61,7 @@ export class AppModule {
         },
         ShutdownState,
         OutputPublisher,
+        WorkerMetrics,
         BatchHandler,
         MessageWorker,
       ],

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
+import { KafkaMetrics, KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
 import {
   createMetricsRegistry,
   LOGGER,
@@ -16,6 +16,7 @@ import { LifecycleEventsConsumer } from './events/lifecycle-events-consumer.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { RealtimeGateway } from './realtime/realtime.gateway.js';
 import { createRedisClient, REDIS_CLIENT, RedisReadiness } from './redis/redis-client.js';
+import { GatewayMetrics } from './stats/gateway-metrics.js';
 import { StatsService } from './stats/stats.service.js';
 import { MemoryStatusView } from './status/memory-status-view.js';
 import { RedisStatusView } from './status/redis-status-view.js';
@@ -48,6 +49,7 @@ export class AppModule {
       redis === undefined || config.redis === undefined
         ? new MemoryStatusView(config.statusTtlSeconds)
         : new RedisStatusView(redis, config.redis.keyPrefix, config.statusTtlSeconds);
+    const registry = createMetricsRegistry('gateway');
     const provisioner = new TopicProvisioner(config.kafka, config.topics, ['messageEvents'], logger);
     const kafka = new KafkaReadiness(config.kafka, [config.topics.names.messageEvents]);
     const checks: ReadinessCheck[] = redis === undefined ? [kafka] : [kafka, new RedisReadiness(redis)];
@@ -57,7 +59,8 @@ export class AppModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: METRICS_REGISTRY, useValue: createMetricsRegistry('gateway') },
+        { provide: METRICS_REGISTRY, useValue: registry },
+        { provide: KafkaMetrics, useValue: new KafkaMetrics(registry) },
         { provide: REDIS_CLIENT, useValue: redis ?? null },
         { provide: STATUS_VIEW, useValue: view },
         { provide: TopicProvisioner, useValue: provisioner },
@@ -71,6 +74,7 @@ export class AppModule {
         RealtimeGateway,
         Broadcaster,
         LifecycleEventsConsumer,
+        GatewayMetrics,
         StatsService,
       ],
     };

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { MultipartModule } from '@nestjs/platform-fastify/multipart';
-import { KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
+import { KafkaMetrics, KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
 import {
   createMetricsRegistry,
   LOGGER,
@@ -12,6 +12,7 @@ import {
 } from '@flowcast/common/nest';
 import { PRODUCER_CONFIG, type ProducerConfig } from './config.js';
 import { IngestController } from './ingest/ingest.controller.js';
+import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestPublisher } from './ingest/ingest-publisher.js';
 import { IngestService } from './ingest/ingest.service.js';
 
@@ -33,6 +34,7 @@ class KafkaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 export class AppModule {
   static forRoot(config: ProducerConfig, logger: Logger): DynamicModule {
     const readiness = new KafkaReadiness(config.kafka, [config.topics.names.messages]);
+    const registry = createMetricsRegistry('producer');
     return {
       module: AppModule,
       imports: [
@@ -44,13 +46,15 @@ export class AppModule {
       providers: [
         { provide: PRODUCER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: METRICS_REGISTRY, useValue: createMetricsRegistry('producer') },
+        { provide: METRICS_REGISTRY, useValue: registry },
+        { provide: KafkaMetrics, useValue: new KafkaMetrics(registry) },
         { provide: READINESS_CHECKS, useValue: [readiness] },
         {
           provide: KafkaLifecycle,
           useValue: new KafkaLifecycle(new TopicProvisioner(config.kafka, config.topics, ['messages'], logger), readiness),
         },
         ShutdownState,
+        IngestMetrics,
         IngestPublisher,
         IngestService,
       ],

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { FlowcastError, type IngestEnvelope } from '@flowcast/common/contracts';
 import type { OutgoingRecord } from '@flowcast/common/kafka';
 import type { ConsumerConfig } from '../config.js';
 import type { Processor } from '../processing/processor.js';
 import { BatchHandler, type IncomingMessage } from './batch-handler.js';
 import type { OutputPublisher } from './output-publisher.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 const config = {
   service: { instanceId: 'worker-1' },
@@ -27,9 +29,10 @@ function message(value: unknown, offset = 0n): IncomingMessage {
 function harness(processor: Processor) {
   const writes: OutgoingRecord[][] = [];
   const output = { send: async (records: readonly OutgoingRecord[]) => void writes.push([...records]) } as unknown as OutputPublisher;
-  const handler = new BatchHandler(output, [processor], config, pino({ level: 'silent' }));
+  const registry = new Registry();
+  const handler = new BatchHandler(output, [processor], config, pino({ level: 'silent' }), new WorkerMetrics(registry));
   const topicsOf = (records: OutgoingRecord[]) => records.map((record) => (record.topic === 'message-events' ? (record.value as { type: string }).type : record.topic));
-  return { handler, writes, topicsOf };
+  return { handler, writes, topicsOf, registry };
 }
 
 const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'] as const;
@@ -106,5 +109,35 @@ describe('BatchHandler', () => {
     assert.equal(notJson!.original, 'not json {');
     assert.equal(notJson!.source.offset, '7');
     assert.match(notEnvelope!.error.message, /Not an ingest envelope/);
+  });
+
+  it('counts messages by data type and outcome, and none in flight once the batch is written', async () => {
+    const { handler, registry } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: (input) => {
+        if (input.logId === ids[1]) throw new FlowcastError('INVALID_RECORD', 'Invalid order');
+        return { records: [] };
+      },
+    });
+    await handler.handle([message(envelope(ids[0])), message(envelope(ids[1]), 1n), message('not json {', 2n)]);
+    const value = async (name: string, labels: Record<string, string> = {}) =>
+      (await registry.getSingleMetric(name)!.get()).values.find((sample) => Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value;
+    assert.equal(await value('flowcast_consumer_messages_received_total', { data_type: 'SINGLE_MESSAGE' }), 2);
+    assert.equal(await value('flowcast_consumer_messages_received_total', { data_type: 'UNDECODABLE' }), 1);
+    assert.equal(await value('flowcast_consumer_messages_processed_total', { data_type: 'SINGLE_MESSAGE', outcome: 'processed' }), 1);
+    assert.equal(await value('flowcast_consumer_messages_processed_total', { data_type: 'SINGLE_MESSAGE', outcome: 'failed' }), 1);
+    assert.equal(await value('flowcast_consumer_messages_dead_lettered_total', { code: 'UNDECODABLE_MESSAGE' }), 1);
+    assert.equal(await value('flowcast_consumer_messages_in_flight'), 0);
+  });
+
+  it('counts nothing as finished when the write fails, and releases the in-flight count', async () => {
+    const registry = new Registry();
+    const output = { send: async () => Promise.reject(new Error('broker gone')) } as unknown as OutputPublisher;
+    const handler = new BatchHandler(output, [{ dataTypes: ['SINGLE_MESSAGE'], process: () => ({ records: [] }) }], config, pino({ level: 'silent' }), new WorkerMetrics(registry));
+    await assert.rejects(handler.handle([message(envelope(ids[0]))]), /broker gone/);
+    const metrics = await registry.getMetricsAsJSON();
+    const total = (name: string) => metrics.find((metric) => metric.name === name)!.values.reduce((sum, sample) => sum + sample.value, 0);
+    assert.equal(total('flowcast_consumer_messages_processed_total'), 0);
+    assert.equal(total('flowcast_consumer_messages_in_flight'), 0);
   });
 });

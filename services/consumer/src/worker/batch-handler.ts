@@ -8,12 +8,25 @@ import {
 } from '@flowcast/common/contracts';
 import type { OutgoingRecord } from '@flowcast/common/kafka';
 import { LOGGER, type Logger } from '@flowcast/common/nest';
+import {
+  contextFromHeaders,
+  endSpan,
+  messageOf,
+  runInContext,
+  SPAN_ATTRIBUTES,
+  startInternalSpan,
+  startMessageSpan,
+  traceHeaders,
+  type MessageIds,
+  type MessageSpan,
+} from '@flowcast/common/telemetry';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { PROCESSORS, type Processor } from '../processing/processor.js';
 import { decodeEnvelope } from './envelope-decoder.js';
 import { lifecycleEvents } from './lifecycle-events.js';
 import { OutputPublisher } from './output-publisher.js';
 import { retryDelay } from './retry-delay.js';
+import { UNDECODABLE, WorkerMetrics } from './worker-metrics.js';
 
 /** A record of topic `messages` as the worker sees it. */
 export interface IncomingMessage {
@@ -22,6 +35,8 @@ export interface IncomingMessage {
   topic: string;
   partition: number;
   offset: bigint;
+  /** Text headers: the W3C trace context of the message's producer. */
+  headers?: ReadonlyMap<string, string>;
 }
 
 export interface BatchOutcome {
@@ -39,6 +54,10 @@ type Outcome =
  * `processing-started` for each, then each one's effects with `processing-completed` or
  * `processing-failed` (and dead letters). The caller commits offsets only after this
  * resolves, so a crash at any point redelivers, never loses.
+ *
+ * Each message gets a `process` span, child of the context its producer put in the headers,
+ * with a `publish` span per write and the processor's span inside; the events it writes carry
+ * their `publish` span's context on to the gateway.
  */
 @Injectable()
 export class BatchHandler {
@@ -47,51 +66,110 @@ export class BatchHandler {
     @Inject(PROCESSORS) private readonly processors: readonly Processor[],
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async handle(messages: readonly IncomingMessage[]): Promise<BatchOutcome> {
     const consumerId = this.config.service.instanceId;
-    const accepted: Array<{ envelope: IngestEnvelope; message: IncomingMessage }> = [];
-    const first: OutgoingRecord[] = [];
+    const accepted: Array<{ envelope: IngestEnvelope; message: IncomingMessage; span: MessageSpan }> = [];
+    const poisoned: MessageSpan[] = [];
+    const first = new Writes();
     const receivedAt = new Date();
-    for (const message of messages) {
-      const decoded = decodeEnvelope(message.value);
-      if (!decoded.ok) {
-        this.logger.warn({ logId: message.key, partition: message.partition, offset: String(message.offset), err: decoded.error }, 'poison message dead-lettered');
-        first.push(this.#deadLetter(message, message.key ?? null, decoded.error, 0, decoded.original));
-        continue;
+    const landed = this.metrics.startFlight(messages.length);
+    try {
+      for (const message of messages) {
+        const decoded = decodeEnvelope(message.value);
+        if (!decoded.ok) {
+          const ids = { logId: message.key ?? `${message.partition}:${message.offset}` };
+          const span = this.#processSpan(message, ids, UNDECODABLE);
+          runInContext(span.context, () =>
+            this.logger.warn({ partition: message.partition, offset: String(message.offset), err: decoded.error }, 'poison message dead-lettered'),
+          );
+          poisoned.push(span);
+          first.add(span, [this.#deadLetter(message, message.key ?? null, decoded.error, 0, decoded.original)]);
+          endSpan(span.span, decoded.error);
+          continue;
+        }
+        const { envelope } = decoded;
+        const span = this.#processSpan(message, envelope, envelope.dataType);
+        accepted.push({ envelope, message, span });
+        first.add(span, [
+          this.#event(lifecycleEvents.received(envelope, consumerId, receivedAt)),
+          this.#event(lifecycleEvents.started(envelope, consumerId, new Date())),
+        ]);
       }
-      accepted.push({ envelope: decoded.envelope, message });
-      first.push(
-        this.#event(lifecycleEvents.received(decoded.envelope, consumerId, receivedAt)),
-        this.#event(lifecycleEvents.started(decoded.envelope, consumerId, new Date())),
-      );
-    }
-    await this.output.send(first);
+      await first.send(this.output, this.config.topics.names.messageEvents);
+      for (const { envelope } of accepted) this.metrics.received(envelope.dataType);
+      for (let index = 0; index < poisoned.length; index += 1) {
+        this.metrics.received(UNDECODABLE);
+        this.metrics.deadLettered('UNDECODABLE_MESSAGE');
+      }
 
-    const second: OutgoingRecord[] = [];
-    const outcome: BatchOutcome = { processed: 0, failed: 0, deadLettered: messages.length - accepted.length };
-    for (const { envelope, message } of accepted) {
-      const result = await this.#process(envelope);
-      const at = new Date();
-      if (result.ok) {
-        outcome.processed += 1;
-        second.push(...result.records, this.#event(lifecycleEvents.completed(envelope, consumerId, at, result.durationMs, result.attempts)));
-        continue;
+      const second = new Writes();
+      const outcome: BatchOutcome = { processed: 0, failed: 0, deadLettered: poisoned.length };
+      const finished: Array<{ dataType: IngestEnvelope['dataType']; ok: boolean; deadLetterCode?: FlowcastError['code'] }> = [];
+      for (const { envelope, message, span } of accepted) {
+        const result = await this.#process(envelope, span);
+        const at = new Date();
+        if (result.ok) {
+          outcome.processed += 1;
+          finished.push({ dataType: envelope.dataType, ok: true });
+          second.add(span, [...result.records, this.#event(lifecycleEvents.completed(envelope, consumerId, at, result.durationMs, result.attempts))]);
+          continue;
+        }
+        outcome.failed += 1;
+        runInContext(span.context, () => this.logger.info({ code: result.error.code, attempts: result.attempts }, result.error.message));
+        const records = [this.#event(lifecycleEvents.failed(envelope, consumerId, at, result.durationMs, result.attempts, result.error))];
+        if (result.deadLetter) {
+          outcome.deadLettered += 1;
+          records.push(this.#deadLetter(message, envelope.logId, result.error, result.attempts, envelope));
+        }
+        finished.push({ dataType: envelope.dataType, ok: false, ...(result.deadLetter ? { deadLetterCode: result.error.code } : {}) });
+        second.add(span, records);
       }
-      outcome.failed += 1;
-      this.logger.info({ logId: envelope.logId, code: result.error.code, attempts: result.attempts }, result.error.message);
-      second.push(this.#event(lifecycleEvents.failed(envelope, consumerId, at, result.durationMs, result.attempts, result.error)));
-      if (result.deadLetter) {
-        outcome.deadLettered += 1;
-        second.push(this.#deadLetter(message, envelope.logId, result.error, result.attempts, envelope));
+      await second.send(this.output, this.config.topics.names.messageEvents);
+      for (const { dataType, ok, deadLetterCode } of finished) {
+        this.metrics.finished(dataType, ok ? 'processed' : 'failed');
+        if (deadLetterCode !== undefined) this.metrics.deadLettered(deadLetterCode);
       }
+      for (const { span } of accepted) endSpan(span.span);
+      return outcome;
+    } catch (error) {
+      for (const { span } of accepted) endSpan(span.span, error);
+      throw error;
+    } finally {
+      landed();
     }
-    await this.output.send(second);
+  }
+
+  /** The span of one message's stay in this worker, child of its producer's span. */
+  #processSpan(message: IncomingMessage, ids: MessageIds, dataType: string): MessageSpan {
+    return startMessageSpan({
+      operation: 'process',
+      topic: message.topic,
+      ids,
+      parent: contextFromHeaders(message.headers),
+      attributes: {
+        [SPAN_ATTRIBUTES.dataType]: dataType,
+        'messaging.consumer.group.name': this.config.groupId,
+        'messaging.destination.partition.id': String(message.partition),
+        'messaging.kafka.offset': Number(message.offset),
+        'flowcast.consumer_id': this.config.service.instanceId,
+      },
+    });
+  }
+
+  /** Runs the processor inside its own span, so that the processor's log lines carry the trace and logId. */
+  async #process(envelope: IngestEnvelope, parent: MessageSpan): Promise<Outcome> {
+    const work = startInternalSpan(`process ${envelope.dataType}`, parent.context, { [SPAN_ATTRIBUTES.dataType]: envelope.dataType });
+    const outcome = await runInContext(work.context, () => this.#attempts(envelope));
+    work.span.setAttribute('flowcast.attempts', outcome.attempts);
+    endSpan(work.span, outcome.ok ? undefined : outcome.error);
+    this.metrics.processed(envelope.dataType, outcome.ok ? 'processed' : 'failed', outcome.durationMs);
     return outcome;
   }
 
-  async #process(envelope: IngestEnvelope): Promise<Outcome> {
+  async #attempts(envelope: IngestEnvelope): Promise<Outcome> {
     const { maxAttempts, retryDelayMs, retryMaxDelayMs } = this.config.processing;
     const processor = this.processors.find((candidate) => candidate.dataTypes.includes(envelope.dataType));
     const started = performance.now();
@@ -115,7 +193,7 @@ export class BatchHandler {
           return { ok: false, error: exhausted, attempts: attempt, durationMs: elapsed(), deadLetter: true };
         }
         const delay = retryDelay(attempt, retryDelayMs, retryMaxDelayMs);
-        this.logger.warn({ logId: envelope.logId, attempt, retryInMs: delay, err: error }, 'transient processing failure; retrying');
+        this.logger.warn({ attempt, retryInMs: delay, err: error }, 'transient processing failure; retrying');
         await sleep(delay);
       }
     }
@@ -136,5 +214,35 @@ export class BatchHandler {
       original,
     };
     return { topic: this.config.topics.names.deadLetter, key: logId ?? `${message.partition}:${message.offset}`, value };
+  }
+}
+
+/**
+ * One write of the batch: the records of each message, with the trace context of a `publish`
+ * span of that message, ended once Kafka has acknowledged the write.
+ */
+class Writes {
+  readonly #records: OutgoingRecord[] = [];
+  readonly #pending: Array<{ parent: MessageSpan; records: OutgoingRecord[] }> = [];
+
+  add(parent: MessageSpan, records: OutgoingRecord[]): void {
+    this.#pending.push({ parent, records });
+  }
+
+  async send(output: OutputPublisher, eventsTopic: string): Promise<void> {
+    const spans = this.#pending.map(({ parent, records }) => {
+      const publish = startMessageSpan({ operation: 'publish', topic: eventsTopic, ids: messageOf(parent.context)!, parent: parent.context });
+      const headers = traceHeaders(publish.context);
+      const traced = Object.keys(headers).length > 0;
+      for (const record of records) this.#records.push(traced ? { ...record, headers: { ...record.headers, ...headers } } : record);
+      return publish.span;
+    });
+    try {
+      await output.send(this.#records);
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+    for (const span of spans) endSpan(span);
   }
 }

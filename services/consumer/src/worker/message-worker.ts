@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { BatchConsumer, TopicProvisioner } from '@flowcast/common/kafka';
+import { BatchConsumer, KafkaMetrics, TopicProvisioner } from '@flowcast/common/kafka';
 import { LOGGER, type Logger, type ReadinessCheck } from '@flowcast/common/nest';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { BatchHandler } from './batch-handler.js';
@@ -17,6 +17,7 @@ export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     handler: BatchHandler,
     private readonly topics: TopicProvisioner,
+    metrics: KafkaMetrics,
     @Inject(CONSUMER_CONFIG) config: ConsumerConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -31,6 +32,8 @@ export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationS
         fetchMaxWaitMs: config.batching.fetchMaxWaitMs,
         startFrom: 'earliest',
         logger,
+        metrics,
+        lagIntervalMs: config.batching.lagIntervalMs,
       },
       async (messages) => {
         const outcome = await handler.handle(messages);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { JsonProducer, type OutgoingRecord } from '@flowcast/common/kafka';
+import { JsonProducer, KafkaMetrics, type OutgoingRecord } from '@flowcast/common/kafka';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 
 /** The worker's writes: lifecycle events, processed records and dead letters, in one request per call. */
@@ -7,8 +7,8 @@ import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 export class OutputPublisher implements OnApplicationShutdown {
   readonly #producer: JsonProducer;
 
-  constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig) {
-    this.#producer = new JsonProducer(config.kafka, { role: 'worker' });
+  constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig, metrics: KafkaMetrics) {
+    this.#producer = new JsonProducer(config.kafka, { role: 'worker', metrics });
   }
 
   send(records: readonly OutgoingRecord[]): Promise<void> {

@@ -1,9 +1,11 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { lifecycleEventSchema, type LifecycleEvent } from '@flowcast/common/contracts';
-import { BatchConsumer, TopicProvisioner, decodeJson, type ConsumedMessage } from '@flowcast/common/kafka';
+import { BatchConsumer, KafkaMetrics, TopicProvisioner, decodeJson, type ConsumedMessage } from '@flowcast/common/kafka';
 import { LOGGER, type Logger, type ReadinessCheck } from '@flowcast/common/nest';
+import { contextFromHeaders, endSpan, SPAN_ATTRIBUTES, startMessageSpan, type MessageSpan } from '@flowcast/common/telemetry';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
+import { GatewayMetrics } from '../stats/gateway-metrics.js';
 import { STATUS_VIEW, type StatusView } from '../status/status-view.js';
 
 /**
@@ -11,6 +13,9 @@ import { STATUS_VIEW, type StatusView } from '../status/status-view.js';
  * status view first, then the events that were new are broadcast; duplicates from
  * redelivery are dropped. Offsets are committed after both, so a gateway that dies
  * mid-batch leaves the batch to another replica.
+ *
+ * Each event gets a `broadcast` span, child of the worker's span that wrote it (the context
+ * in its headers): the last step of its message's trace.
  */
 @Injectable()
 export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, ReadinessCheck {
@@ -21,6 +26,8 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
     @Inject(STATUS_VIEW) private readonly view: StatusView,
     private readonly broadcaster: Broadcaster,
     private readonly topics: TopicProvisioner,
+    private readonly metrics: GatewayMetrics,
+    kafkaMetrics: KafkaMetrics,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -35,6 +42,8 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
         fetchMaxWaitMs: 100,
         startFrom: config.startFrom,
         logger,
+        metrics: kafkaMetrics,
+        lagIntervalMs: config.statsIntervalMs,
       },
       (messages) => this.#handle(messages),
     );
@@ -54,15 +63,42 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
 
   async #handle(messages: readonly ConsumedMessage[]): Promise<void> {
     const events: LifecycleEvent[] = [];
+    const spans: MessageSpan[] = [];
     for (const message of messages) {
       const json = decodeJson(message.value);
       const parsed = json.ok ? lifecycleEventSchema.safeParse(json.value) : undefined;
-      if (parsed?.success) events.push(parsed.data);
-      else this.logger.warn({ logId: message.key, offset: String(message.offset) }, 'skipping a record that is not a lifecycle event');
+      if (!parsed?.success) {
+        this.logger.warn({ logId: message.key, offset: String(message.offset) }, 'skipping a record that is not a lifecycle event');
+        continue;
+      }
+      events.push(parsed.data);
+      spans.push(
+        startMessageSpan({
+          operation: 'broadcast',
+          name: `broadcast ${parsed.data.type}`,
+          topic: message.topic,
+          ids: parsed.data,
+          parent: contextFromHeaders(message.headers),
+          attributes: { [SPAN_ATTRIBUTES.eventType]: parsed.data.type, [SPAN_ATTRIBUTES.dataType]: parsed.data.dataType },
+        }),
+      );
     }
-    const fresh = await this.view.apply(events);
+    let fresh: boolean[];
+    try {
+      fresh = await this.view.apply(events);
+    } catch (error) {
+      for (const { span } of spans) endSpan(span, error);
+      throw error;
+    }
     events.forEach((event, index) => {
-      if (fresh[index]) this.broadcaster.broadcast(event);
+      const { span } = spans[index]!;
+      // A redelivered event already recorded is not sent again.
+      span.setAttribute('flowcast.duplicate', !fresh[index]);
+      if (fresh[index]) {
+        this.broadcaster.broadcast(event);
+        this.metrics.finished(event);
+      }
+      endSpan(span);
     });
   }
 }

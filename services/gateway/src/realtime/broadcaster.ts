@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { ROOM_ALL, toSocketEvent, type LifecycleEvent, type StatsUpdatedPayload } from '@flowcast/common/contracts';
 import { METRICS_REGISTRY } from '@flowcast/common/nest';
 import { RealtimeGateway } from './realtime.gateway.js';
@@ -18,6 +18,15 @@ export class Broadcaster {
       help: 'Lifecycle events this replica consumed and broadcast, by type',
       labelNames: ['type'],
       registers: [registry],
+    });
+    const localClients = () => this.localClients;
+    new Gauge({
+      name: 'flowcast_gateway_connected_clients',
+      help: 'Socket.IO clients connected to this replica',
+      registers: [registry],
+      collect() {
+        this.set(localClients());
+      },
     });
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { FlowcastError } from '@flowcast/common/contracts';
-import { isKafkaUnavailable, JsonProducer, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
+import { isKafkaUnavailable, JsonProducer, KafkaMetrics, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
 import { PRODUCER_CONFIG, type ProducerConfig } from '../config.js';
 
 /** Writes one upload's records inside its transaction. */
@@ -20,8 +20,11 @@ export class IngestPublisher implements OnApplicationShutdown {
   readonly #waiting: Array<(producer: JsonProducer) => void> = [];
   #created = 0;
 
-  constructor(@Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig) {
-    this.#single = new JsonProducer(config.kafka, { role: 'ingest', retries: 2, retryDelayMs: 250 });
+  constructor(
+    @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
+    private readonly metrics: KafkaMetrics,
+  ) {
+    this.#single = new JsonProducer(config.kafka, { role: 'ingest', retries: 2, retryDelayMs: 250, metrics });
   }
 
   async publish(record: OutgoingRecord): Promise<void> {
@@ -112,6 +115,7 @@ export class IngestPublisher implements OnApplicationShutdown {
         // send deadline still bounds the wait.
         retries: 30,
         retryDelayMs: 100,
+        metrics: this.metrics,
       });
     }
     return new Promise((resolve) => this.#waiting.push(resolve));

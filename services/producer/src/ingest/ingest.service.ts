@@ -10,15 +10,31 @@ import type {
 } from '@flowcast/common/contracts';
 import type { OutgoingRecord } from '@flowcast/common/kafka';
 import { LOGGER, type Logger } from '@flowcast/common/nest';
+import {
+  endSpan,
+  linkToActiveSpan,
+  messageAttributes,
+  SPAN_ATTRIBUTES,
+  startMessageSpan,
+  tagActiveSpan,
+  traceHeaders,
+  type MessageSpan,
+} from '@flowcast/common/telemetry';
 import { PRODUCER_CONFIG, type ProducerConfig } from '../config.js';
 import { readCsvBatches } from './csv-batches.js';
+import { IngestMetrics } from './ingest-metrics.js';
 import { IngestPublisher } from './ingest-publisher.js';
 
-/** Turns accepted input into ingest envelopes, each with a new logId, and hands them to Kafka. */
+/**
+ * Turns accepted input into ingest envelopes, each with a new logId, and hands them to Kafka.
+ * Each Kafka message starts its trace here: a single message's is the HTTP request's; each CSV
+ * batch starts a trace of its own, linked to the upload's request, so that one logId is one trace.
+ */
 @Injectable()
 export class IngestService {
   constructor(
     private readonly publisher: IngestPublisher,
+    private readonly metrics: IngestMetrics,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -30,7 +46,16 @@ export class IngestService {
       dataType: 'SINGLE_MESSAGE',
       records: [record],
     };
-    await this.publisher.publish(this.#toKafkaRecord(envelope));
+    tagActiveSpan(messageAttributes(envelope));
+    const publish = this.#publishSpan(envelope);
+    try {
+      await this.publisher.publish(this.#toKafkaRecord(envelope, publish));
+      endSpan(publish.span);
+    } catch (error) {
+      endSpan(publish.span, error);
+      throw error;
+    }
+    this.metrics.accepted('SINGLE_MESSAGE', 1);
     this.logger.debug({ logId: envelope.logId }, 'message accepted');
     return { logId: envelope.logId, dataType: 'SINGLE_MESSAGE', acceptedAt: envelope.producedAt };
   }
@@ -43,12 +68,16 @@ export class IngestService {
     const uploadId = randomUUID();
     const acceptedAt = new Date().toISOString();
     const { csv, limits } = this.config;
-    const accepted = await this.publisher.publishUpload(async (writer) => {
+    tagActiveSpan({ [SPAN_ATTRIBUTES.uploadId]: uploadId });
+    const upload = linkToActiveSpan();
+    // Each batch's publish span lasts until the upload commits: that is when its message becomes visible.
+    const spans: MessageSpan[] = [];
+    const publishing = this.publisher.publishUpload(async (writer) => {
       const logIds: string[] = [];
       let totalRows = 0;
       let held: CsvBatchEnvelope | undefined;
       for await (const batch of readCsvBatches(file, { ...csv, maxUploadBytes: limits.maxUploadBytes })) {
-        if (held !== undefined) await writer.write(this.#toKafkaRecord(held));
+        if (held !== undefined) await writer.write(this.#toKafkaRecord(held, spans.at(-1)));
         held = {
           logId: randomUUID(),
           producedAt: new Date().toISOString(),
@@ -59,18 +88,48 @@ export class IngestService {
           rowCount: batch.records.length,
           records: batch.records,
         };
+        spans.push(this.#publishSpan(held, upload));
         logIds.push(held.logId);
         totalRows += batch.records.length;
       }
       // readCsvBatches yields at least one batch or throws.
-      await writer.write(this.#toKafkaRecord({ ...held!, uploadTotals: { batchCount: logIds.length, rowCount: totalRows } }));
+      await writer.write(this.#toKafkaRecord({ ...held!, uploadTotals: { batchCount: logIds.length, rowCount: totalRows } }, spans.at(-1)));
       return { uploadId, dataType: 'CSV_BATCH' as const, totalRows, batchCount: logIds.length, logIds, acceptedAt };
     });
+    const accepted = await publishing.catch((error: unknown) => {
+      for (const { span } of spans) endSpan(span, error);
+      throw error;
+    });
+    for (const { span } of spans) endSpan(span);
+    tagActiveSpan({ 'flowcast.batch_count': accepted.batchCount, 'flowcast.row_count': accepted.totalRows });
+    this.metrics.accepted('CSV_BATCH', accepted.batchCount, accepted.totalRows);
     this.logger.info({ uploadId, rows: accepted.totalRows, batches: accepted.batchCount }, 'upload accepted');
     return accepted;
   }
 
-  #toKafkaRecord(envelope: IngestEnvelope): OutgoingRecord {
-    return { topic: this.config.topics.names.messages, key: envelope.logId, value: envelope };
+  /** The span of a message's write to Kafka; a CSV batch's starts a trace linked to the upload. */
+  #publishSpan(envelope: IngestEnvelope, upload?: ReturnType<typeof linkToActiveSpan>): MessageSpan {
+    const csv = envelope.dataType === 'CSV_BATCH';
+    return startMessageSpan({
+      operation: 'publish',
+      topic: this.config.topics.names.messages,
+      ids: envelope,
+      root: csv,
+      ...(upload === undefined ? {} : { links: upload }),
+      attributes: {
+        [SPAN_ATTRIBUTES.dataType]: envelope.dataType,
+        ...(csv ? { 'flowcast.batch_index': envelope.batchIndex, 'flowcast.row_count': envelope.rowCount } : {}),
+      },
+    });
+  }
+
+  #toKafkaRecord(envelope: IngestEnvelope, publish: MessageSpan | undefined): OutgoingRecord {
+    const headers = publish === undefined ? {} : traceHeaders(publish.context);
+    return {
+      topic: this.config.topics.names.messages,
+      key: envelope.logId,
+      value: envelope,
+      ...(Object.keys(headers).length === 0 ? {} : { headers }),
+    };
   }
 }

@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DataType, ErrorCode } from '@flowcast/common/contracts';
+import { METRICS_REGISTRY } from '@flowcast/common/nest';
+
+/** `data_type` of a record that is not an ingest envelope at all. */
+export const UNDECODABLE = 'UNDECODABLE';
+export type Outcome = 'processed' | 'failed';
+
+/** The worker's figures, labelled by data type and outcome only (never by message). */
+@Injectable()
+export class WorkerMetrics {
+  readonly #received: Counter<'data_type'>;
+  readonly #finished: Counter<'data_type' | 'outcome'>;
+  readonly #deadLettered: Counter<'code'>;
+  readonly #duration: Histogram<'data_type' | 'outcome'>;
+  readonly #inFlight: Gauge;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+    this.#received = new Counter({
+      name: 'flowcast_consumer_messages_received_total',
+      help: 'Messages this worker received from Kafka and announced (message-received written), by data type',
+      labelNames: ['data_type'],
+      registers: [registry],
+    });
+    this.#finished = new Counter({
+      name: 'flowcast_consumer_messages_processed_total',
+      help: 'Messages this worker finished, by data type and outcome (processed or failed), once their completion was written',
+      labelNames: ['data_type', 'outcome'],
+      registers: [registry],
+    });
+    this.#deadLettered = new Counter({
+      name: 'flowcast_consumer_messages_dead_lettered_total',
+      help: 'Records written to the dead-letter topic, by error code',
+      labelNames: ['code'],
+      registers: [registry],
+    });
+    this.#duration = new Histogram({
+      name: 'flowcast_consumer_processing_duration_seconds',
+      help: 'Time the processor took on one message, retries included, by data type and outcome',
+      labelNames: ['data_type', 'outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.#inFlight = new Gauge({
+      name: 'flowcast_consumer_messages_in_flight',
+      help: 'Messages this worker has received and not finished yet',
+      registers: [registry],
+    });
+  }
+
+  received(dataType: DataType | typeof UNDECODABLE): void {
+    this.#received.inc({ data_type: dataType });
+  }
+
+  processed(dataType: DataType, outcome: Outcome, durationMs: number): void {
+    this.#duration.observe({ data_type: dataType, outcome }, durationMs / 1000);
+  }
+
+  finished(dataType: DataType, outcome: Outcome): void {
+    this.#finished.inc({ data_type: dataType, outcome });
+  }
+
+  deadLettered(code: ErrorCode): void {
+    this.#deadLettered.inc({ code });
+  }
+
+  /** Counts `count` messages in flight until the returned function is called. */
+  startFlight(count: number): () => void {
+    this.#inFlight.inc(count);
+    return () => this.#inFlight.dec(count);
+  }
+}
