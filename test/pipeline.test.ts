@@ -118,6 +118,16 @@ describe('a single message through producer, consumer and gateway', () => {
     );
   });
 
+  it('without Prometheus, says its figures are local: its own p95 and throughput, the lag unknown', async () => {
+    const [stats] = await log.waitFor(
+      'local stats with a latency',
+      (event) => event.name === 'stats-updated' && event.payload['source'] === 'local' && typeof event.payload['p95LatencyMs'] === 'number',
+    );
+    assert.equal(stats!.payload['consumerLag'], null);
+    assert.ok((stats!.payload['p95LatencyMs'] as number) > 0);
+    assert.equal(typeof stats!.payload['throughputPerSecond'], 'number');
+  });
+
   it('created topic messages with 6 partitions', async () => {
     assert.equal(await partitionCount(pipeline.topics.messages), 6);
   });

@@ -61,7 +61,11 @@ export const uploadProgressSchema = z.object({
 });
 export type UploadProgress = z.infer<typeof uploadProgressSchema>;
 
-/** Platform-wide counters, the core of `stats-updated` and `GET /api/stats`. */
+/** Where the figures of `stats-updated` came from: Prometheus (every replica) or this gateway alone. */
+export const STATS_SOURCES = ['prometheus', 'local'] as const;
+export type StatsSource = (typeof STATS_SOURCES)[number];
+
+/** Platform-wide figures, the core of `stats-updated` and `GET /api/stats`. */
 export const statsSnapshotSchema = z.object({
   totalMessages: z.int().nonnegative(),
   processedMessages: z.int().nonnegative(),
@@ -69,5 +73,12 @@ export const statsSnapshotSchema = z.object({
   processingMessages: z.int().nonnegative(),
   activeConsumers: z.int().nonnegative(),
   connectedClients: z.int().nonnegative(),
+  /** Messages finished (processed or failed) per second, over the recent window. */
+  throughputPerSecond: z.number().nonnegative(),
+  /** 95th percentile of end-to-end latency (accepted → completion seen by a gateway), recent window; null without completions. */
+  p95LatencyMs: z.number().nonnegative().nullable(),
+  /** Records of `messages` the workers have not handled yet, over every partition; null when unknown. */
+  consumerLag: z.int().nonnegative().nullable(),
+  source: z.enum(STATS_SOURCES),
 });
 export type StatsSnapshot = z.infer<typeof statsSnapshotSchema>;
