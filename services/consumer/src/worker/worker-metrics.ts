@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DataType, ErrorCode } from '@flowcast/common/contracts';
+import { DATA_TYPES, type DataType, type ErrorCode } from '@flowcast/common/contracts';
 import { METRICS_REGISTRY } from '@flowcast/common/nest';
 
 /** `data_type` of a record that is not an ingest envelope at all. */
 export const UNDECODABLE = 'UNDECODABLE';
-export type Outcome = 'processed' | 'failed';
+const OUTCOMES = ['processed', 'failed'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** The worker's figures, labelled by data type and outcome only (never by message). */
 @Injectable()
@@ -47,6 +48,15 @@ export class WorkerMetrics {
       help: 'Messages this worker has received and not finished yet',
       registers: [registry],
     });
+    // Series that exist from the start at 0: a counter first scraped at 5 would hide its first 5
+    // from rate() and increase().
+    for (const dataType of DATA_TYPES) {
+      this.#received.inc({ data_type: dataType }, 0);
+      for (const outcome of OUTCOMES) {
+        this.#finished.inc({ data_type: dataType, outcome }, 0);
+        this.#duration.zero({ data_type: dataType, outcome });
+      }
+    }
   }
 
   received(dataType: DataType | typeof UNDECODABLE): void {

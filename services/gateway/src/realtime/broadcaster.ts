@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { ROOM_ALL, toSocketEvent, type LifecycleEvent, type StatsUpdatedPayload } from '@flowcast/common/contracts';
+import { LIFECYCLE_EVENT_TYPES, ROOM_ALL, toSocketEvent, type LifecycleEvent, type StatsUpdatedPayload } from '@flowcast/common/contracts';
 import { METRICS_REGISTRY } from '@flowcast/common/nest';
 import { RealtimeGateway } from './realtime.gateway.js';
 
@@ -19,6 +19,7 @@ export class Broadcaster {
       labelNames: ['type'],
       registers: [registry],
     });
+    for (const type of LIFECYCLE_EVENT_TYPES) this.#broadcasts.inc({ type }, 0);
     const localClients = () => this.localClients;
     new Gauge({
       name: 'flowcast_gateway_connected_clients',

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { LifecycleEvent } from '@flowcast/common/contracts';
+import { DATA_TYPES, type LifecycleEvent } from '@flowcast/common/contracts';
 import { METRICS_REGISTRY } from '@flowcast/common/nest';
 
 /** Upper bounds of the end-to-end latency buckets, in seconds; 5 s is the SLO's threshold. */
@@ -25,6 +25,10 @@ export class GatewayMetrics {
       help: 'Statistics rounds in which Prometheus did not answer, so that local figures were sent',
       registers: [registry],
     });
+    // From 0, so that rate() sees the first completions too.
+    for (const dataType of DATA_TYPES) {
+      for (const outcome of ['processed', 'failed']) this.endToEnd.zero({ data_type: dataType, outcome });
+    }
   }
 
   /** Observes the end-to-end latency of a message whose final event was just broadcast. */

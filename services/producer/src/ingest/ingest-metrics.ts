@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, type Registry } from 'prom-client';
-import type { DataType } from '@flowcast/common/contracts';
+import { DATA_TYPES, type DataType } from '@flowcast/common/contracts';
 import { METRICS_REGISTRY } from '@flowcast/common/nest';
 
 /** What the producer accepted: counted once Kafka has it (acks=all, or the upload committed). */
@@ -21,6 +21,8 @@ export class IngestMetrics {
       help: 'CSV rows accepted in committed uploads',
       registers: [registry],
     });
+    // From 0, so that rate() sees the first messages too.
+    for (const dataType of DATA_TYPES) this.#messages.inc({ data_type: dataType }, 0);
   }
 
   accepted(dataType: DataType, messages: number, csvRows = 0): void {
