@@ -2,13 +2,16 @@
 # The whole suite, as `make test` and CI run it: install, build, lint, unit tests, then the
 # integration tests against a real Kafka broker and a real Redis that this script starts on
 # ports of their own and stops at the end (FLOWCAST_TEST_KAFKA_PORT, FLOWCAST_TEST_REDIS_PORT).
+# The observability tests start their own Prometheus on a free port and stop it.
 # With FLOWCAST_TEST_KAFKA_BROKERS / FLOWCAST_TEST_REDIS_URL set, it uses those instead.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
 ensure_node_modules
-say "node $(node --version), TypeScript $(tsc --version | cut -d' ' -f2)"
+# Prometheus and promtool (Debian's package) check the rules and dashboards in observability/.
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || ensure_packages prometheus
+say "node $(node --version), TypeScript $(tsc --version | cut -d' ' -f2), $(prometheus --version 2>&1 | head -1)"
 
 say "build (TypeScript, strict)"
 npm run --silent build

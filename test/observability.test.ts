@@ -43,13 +43,14 @@ function selectorsOf(expr: string): string[] {
 }
 
 describe('rule files and dashboards, statically', () => {
-  it('promtool accepts the rule files, and its unit tests show each alert firing and quiet', async () => {
+  it('promtool accepts the rule files and the local config, and its unit tests show each alert firing and quiet', async () => {
     const rules = `${ROOT}observability/prometheus/rules/`;
     const files = (await readdir(rules)).map((file) => `${rules}${file}`);
     await run('promtool', ['check', 'rules', ...files]);
     const tests = `${ROOT}observability/prometheus/tests/`;
     const { stdout } = await run('promtool', ['test', 'rules', ...(await readdir(tests)).map((file) => `${tests}${file}`)]);
     assert.match(stdout, /SUCCESS/);
+    await run('promtool', ['check', 'config', `${ROOT}observability/prometheus/local/prometheus.yml`]);
   });
 
   it('every dashboard has a stable uid of its own and queries Prometheus through the datasource variable', async () => {
