@@ -11,9 +11,7 @@ export async function run(config: ConsumerConfig, telemetry: Telemetry): Promise
     name: 'consumer',
     module: AppModule.forRoot(config, logger),
     logger,
-    port: config.service.port,
-    host: config.service.host,
-    shutdownTimeoutMs: config.service.shutdownTimeoutMs,
+    service: config.service,
     telemetry,
   });
 }

@@ -15,9 +15,7 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
     name: 'gateway',
     module: AppModule.forRoot(config, logger),
     logger,
-    port: config.service.port,
-    host: config.service.host,
-    shutdownTimeoutMs: config.service.shutdownTimeoutMs,
+    service: config.service,
     telemetry,
     configure: (app) => {
       app.enableCors({ origin: config.corsOrigins, credentials: true });

@@ -15,9 +15,8 @@ export interface ServiceOptions {
   name: string;
   module: Type | DynamicModule;
   logger: Logger;
-  port: number;
-  host: string;
-  shutdownTimeoutMs: number;
+  /** Where to listen, and the longest a graceful shutdown may take (each service's `config.service`). */
+  service: { port: number; host: string; shutdownTimeoutMs: number };
   /** Largest request body Fastify parses, in bytes. */
   bodyLimit?: number;
   /** Runs after the app is created and before it listens (plugins, adapters, CORS). */
@@ -51,9 +50,9 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
   await options.configure?.(app);
   installShutdown(app, options);
 
-  await app.listen({ port: options.port, host: options.host });
+  await app.listen({ port: options.service.port, host: options.service.host });
   const address = app.getHttpServer().address() as AddressInfo;
-  logger.info({ port: address.port, host: options.host, event: 'listening' }, `${options.name} listening on port ${address.port}`);
+  logger.info({ port: address.port, host: options.service.host, event: 'listening' }, `${options.name} listening on port ${address.port}`);
   return app;
 }
 
@@ -65,9 +64,9 @@ function installShutdown(app: INestApplication, options: ServiceOptions): void {
     options.logger.info({ signal }, 'shutting down');
     app.get(ShutdownState, { strict: false }).beginShutdown();
     const deadline = setTimeout(() => {
-      options.logger.error({ timeoutMs: options.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
+      options.logger.error({ timeoutMs: options.service.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
-    }, options.shutdownTimeoutMs);
+    }, options.service.shutdownTimeoutMs);
     deadline.unref();
     app
       .close()

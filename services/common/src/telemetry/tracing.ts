@@ -28,6 +28,8 @@ export const SPAN_ATTRIBUTES = {
   eventType: 'flowcast.event_type',
 } as const;
 
+export type { Link as SpanLink } from '@opentelemetry/api';
+
 /** Which message a span or a log line is about. */
 export interface MessageIds {
   logId: string;

@@ -19,6 +19,7 @@ import {
   tagActiveSpan,
   traceHeaders,
   type MessageSpan,
+  type SpanLink,
 } from '@flowcast/common/telemetry';
 import { PRODUCER_CONFIG, type ProducerConfig } from '../config.js';
 import { readCsvBatches } from './csv-batches.js';
@@ -108,7 +109,7 @@ export class IngestService {
   }
 
   /** The span of a message's write to Kafka; a CSV batch's starts a trace linked to the upload. */
-  #publishSpan(envelope: IngestEnvelope, upload?: ReturnType<typeof linkToActiveSpan>): MessageSpan {
+  #publishSpan(envelope: IngestEnvelope, upload?: SpanLink[]): MessageSpan {
     const csv = envelope.dataType === 'CSV_BATCH';
     return startMessageSpan({
       operation: 'publish',
