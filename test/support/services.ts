@@ -81,15 +81,21 @@ export async function startService(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const service = new ServiceProcess(name, child, `${ROOT}test-results/logs/${process.pid}-${started}-${logName}.log`);
-  service.port = await waitFor(
-    `${name} to listen`,
-    () => {
-      if (!service.running) throw new Error(`${name} exited with ${child.exitCode}: ${service.stderr.trim()}`);
-      const line = service.lines.find((entry) => entry['event'] === 'listening');
-      return typeof line?.['port'] === 'number' ? line['port'] : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 50 },
-  );
-  if (waitReady) await service.waitReady();
+  try {
+    service.port = await waitFor(
+      `${name} to listen`,
+      () => {
+        if (!service.running) throw new Error(`${name} exited with ${child.exitCode}: ${service.stderr.trim()}`);
+        const line = service.lines.find((entry) => entry['event'] === 'listening');
+        return typeof line?.['port'] === 'number' ? line['port'] : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    if (waitReady) await service.waitReady();
+  } catch (error) {
+    // The caller never gets hold of a service that did not start: stop it here, not leak it.
+    await service.stop('SIGKILL');
+    throw error;
+  }
   return service;
 }
