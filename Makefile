@@ -2,7 +2,8 @@
 SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: dev test install build lint unit integration kafka-up kafka-down redis-up redis-down infra-up infra-down clean
+.PHONY: dev test install build lint unit integration kafka-up kafka-down redis-up redis-down infra-up infra-down clean \
+	helm chart-test chart-package image kind-up kind-down
 
 ## dev: Kafka, Redis and the three services, with their logs; Ctrl-C stops them
 dev:
@@ -38,6 +39,29 @@ redis-down:
 	@scripts/redis.sh stop
 infra-up: kafka-up redis-up
 infra-down: kafka-down redis-down
+
+helm:
+	@source scripts/lib/common.sh && ensure_helm
+
+## chart-test: helm lint, the render matrix, every object against its schema, the chart's promises, the Dockerfile (no cluster, no Kafka)
+chart-test: build helm
+	PATH="$$(go env GOPATH)/bin:$$PATH" node --test --test-reporter=spec 'test/dist/chart/chart.test.js' 'test/dist/chart/dockerfile.test.js'
+
+## chart-package: charts/flowcast packaged into dist/charts/, with the observability files
+chart-package: helm
+	PATH="$$(go env GOPATH)/bin:$$PATH" helm package charts/flowcast --destination dist/charts
+
+## image: the container image (needs Docker)
+image:
+	docker build -t flowcast:dev .
+
+## kind-up: a kind cluster with Strimzi, kube-prometheus-stack, Envoy Gateway and Flowcast; http://localhost/ (needs Docker, kubectl)
+kind-up:
+	@scripts/kind.sh up
+
+## kind-down: deletes the kind cluster
+kind-down:
+	@scripts/kind.sh down
 
 ## clean: build output and local broker/Redis state (the downloaded Kafka jars stay in .cache/)
 clean:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite, as `make test` and CI run it: install, build, lint, unit tests, then the
-# integration tests against a real Kafka broker and a real Redis that this script starts on
-# ports of their own and stops at the end (FLOWCAST_TEST_KAFKA_PORT, FLOWCAST_TEST_REDIS_PORT).
+# The whole suite, as `make test` and CI run it: install (npm packages, helm), build, lint, unit
+# tests, then the integration and chart tests against a real Kafka broker and a real Redis that
+# this script starts on ports of their own and stops at the end (FLOWCAST_TEST_KAFKA_PORT,
+# FLOWCAST_TEST_REDIS_PORT).
 # The observability tests start their own Prometheus on a free port and stop it.
 # With FLOWCAST_TEST_KAFKA_BROKERS / FLOWCAST_TEST_REDIS_URL set, it uses those instead.
 set -euo pipefail
@@ -11,7 +12,8 @@ cd "$ROOT"
 ensure_node_modules
 # Prometheus and promtool (Debian's package) check the rules and dashboards in observability/.
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || ensure_packages prometheus
-say "node $(node --version), TypeScript $(tsc --version | cut -d' ' -f2), $(prometheus --version 2>&1 | head -1)"
+ensure_helm
+say "node $(node --version), TypeScript $(tsc --version | cut -d' ' -f2), helm $(helm version --short), $(prometheus --version 2>&1 | head -1)"
 
 say "build (TypeScript, strict)"
 npm run --silent build

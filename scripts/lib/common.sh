@@ -62,3 +62,31 @@ ensure_node_modules() {
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
 }
+
+# Go-installed tools land in $GOPATH/bin (~/go/bin), kept between runs.
+GO_BIN="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
+
+# Helm for the chart checks and installs: HELM_VERSION from the Go module proxy, built once into
+# ~/go/bin (a couple of minutes the first time; the Go toolchain is a prerequisite).
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
+ensure_helm() {
+  export PATH="$GO_BIN:$PATH"
+  if command -v helm >/dev/null 2>&1 && [[ "$(helm version --template '{{.Version}}' 2>/dev/null)" == "${HELM_VERSION%.*}"* ]]; then
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || fail "helm $HELM_VERSION is missing and so is Go to build it: install Go (https://go.dev/doc/install) or helm itself"
+  say "installing helm $HELM_VERSION (go install, once)"
+  go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+}
+
+# kind for `make kind-up`, the same way.
+KIND_VERSION=${KIND_VERSION:-v0.33.0}
+ensure_kind() {
+  export PATH="$GO_BIN:$PATH"
+  if command -v kind >/dev/null 2>&1 && [[ "$(kind version 2>/dev/null)" == *"$KIND_VERSION"* ]]; then
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || fail "kind $KIND_VERSION is missing and so is Go to build it: install Go or kind itself"
+  say "installing kind $KIND_VERSION (go install, once)"
+  go install "sigs.k8s.io/kind@$KIND_VERSION"
+}
