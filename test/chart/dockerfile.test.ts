@@ -59,11 +59,11 @@ function dockerignore(): RegExp[] {
       const body = pattern
         .replace(/^\//, '')
         .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*\//g, '\u0000')
+        .replace(/\*\*\//g, '{ANY-DIRS}')
         .replace(/\*\*/g, '.*')
         .replace(/\*/g, '[^/]*')
         .replace(/\?/g, '[^/]')
-        .replace(/\u0000/g, '(?:.*/)?');
+        .replace(/\{ANY-DIRS\}/g, '(?:.*/)?');
       return new RegExp(`^${body}(?:/.*)?$`);
     });
 }
