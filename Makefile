@@ -49,6 +49,7 @@ chart-test: build helm
 
 ## chart-package: charts/flowcast packaged into dist/charts/, with the observability files
 chart-package: helm
+	@test -d observability || { echo "observability/ is missing: the chart's link charts/flowcast/observability points at it" >&2; exit 1; }
 	PATH="$$(go env GOPATH)/bin:$$PATH" helm package charts/flowcast --destination dist/charts
 
 ## image: the container image (needs Docker)

@@ -23,6 +23,8 @@ need() { command -v "$1" >/dev/null 2>&1 || fail "$1 is required: $2"; }
 up() {
   need docker "install Docker (https://docs.docker.com/engine/install/)"
   need kubectl "install kubectl (https://kubernetes.io/docs/tasks/tools/)"
+  # The chart reads its dashboards and rules through charts/flowcast/observability → observability/.
+  [ -d observability ] || fail "observability/ is missing: the chart's link charts/flowcast/observability points at it"
   ensure_kind
   ensure_helm
 
