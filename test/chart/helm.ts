@@ -54,14 +54,19 @@ after(() => {
  * another folder, a copy of the chart whose link points there (an empty folder when absent:
  * before the observability files exist, helm would refuse the dangling link).
  */
+const stagedFor = new Map<string, string>();
+
 export function chartDir(observability?: string): string {
   if (observability === undefined && existsSync(OBSERVABILITY_DIR)) return CHART_DIR;
+  const known = stagedFor.get(observability ?? '');
+  if (known !== undefined) return known;
   const dir = mkdtempSync(join(tmpdir(), 'flowcast-chart-'));
   staged.push(dir);
   const chart = join(dir, 'flowcast');
   cpSync(CHART_DIR, chart, { recursive: true, filter: (source) => source !== join(CHART_DIR, 'observability') });
   if (observability === undefined) mkdirSync(join(chart, 'observability'));
   else symlinkSync(observability, join(chart, 'observability'));
+  stagedFor.set(observability ?? '', chart);
   return chart;
 }
 
