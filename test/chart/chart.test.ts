@@ -227,7 +227,12 @@ describe('helm chart: its promises', () => {
         assert.equal(service.ports[0]!.targetPort, 'http');
       }
       for (const monitor of find(objects, 'ServiceMonitor')) {
-        assert.ok(routes.includes((monitor.spec as { endpoints: Array<{ path: string }> }).endpoints[0]!.path));
+        const endpoint = (monitor.spec as { endpoints: Array<{ path: string; relabelings: Array<{ targetLabel: string; replacement?: string }> }> }).endpoints[0]!;
+        assert.ok(routes.includes(endpoint.path));
+        // observability/'s rules and dashboards select the scrape jobs by these names.
+        const job = endpoint.relabelings.find((relabeling) => relabeling.targetLabel === 'job');
+        assert.match(job?.replacement ?? '', /^flowcast-(producer|consumer|gateway)$/);
+        assert.match(source('observability/prometheus/rules/flowcast.yaml'), new RegExp(`job="${job!.replacement!}"`));
       }
     }
   });
@@ -329,7 +334,7 @@ describe('helm chart: its promises', () => {
     const announced: Record<string, string[]> = {
       producer: ['API_KEYS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS'],
       consumer: [],
-      gateway: ['SOCKET_AUTH_SECRET', 'PROMETHEUS_URL'],
+      gateway: ['SOCKET_AUTH_SECRET'],
     };
     for (const [name, files] of Object.entries(MATRIX)) {
       const objects = render({ files });
@@ -347,6 +352,8 @@ describe('helm chart: its promises', () => {
     const instance = container(render(), 'consumer').env!.find((variable) => variable.name === 'INSTANCE_ID');
     assert.equal(instance?.value, '$(POD_NAME)', 'the pod name, through the downward API');
     assert.equal(configMap(render(), 'gateway')['CORS_ORIGINS'], 'http://flowcast.local,https://flowcast.local', 'an allow-list, not *');
+    const withPrometheus = configMap(render({ set: { 'gateway.prometheusUrl': 'http://prometheus:9090' } }), 'gateway');
+    assert.equal(withPrometheus['PROMETHEUS_SELECTOR'], 'namespace="flowcast"', "only this release's series");
   });
 
   it('wires Kafka credentials and TLS from the KafkaUser and cluster CA Secrets Strimzi makes', () => {

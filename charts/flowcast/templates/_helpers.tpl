@@ -236,7 +236,11 @@ Deployment). Hashed into the pod template so that a change rolls the pods.
 {{- $_ := set $env "WORKER_GROUP_ID" $.Values.consumer.groupId }}
 {{- $_ := set $env "CORS_ORIGINS" (include "flowcast.corsOrigins" $) }}
 {{- $_ := set $env "STATS_INTERVAL_MS" (toString (int64 $values.statsIntervalMs)) }}
-{{- with $values.prometheusUrl }}{{ $_ := set $env "PROMETHEUS_URL" . }}{{ end }}
+{{- with $values.prometheusUrl }}
+{{- $_ := set $env "PROMETHEUS_URL" . }}
+{{- /* Only this release's series: PromQL selectors get the release's namespace. */}}
+{{- $_ := set $env "PROMETHEUS_SELECTOR" (printf "namespace=%q" $.Release.Namespace) }}
+{{- end }}
 {{- end }}
 {{- if $.Values.otel.enabled }}
 {{- $_ := set $env "OTEL_SERVICE_NAME" (printf "%s%s" $.Values.otel.serviceNamePrefix $component) }}
