@@ -1,14 +1,5 @@
 import { z } from 'zod';
 
-/** HTTP routes of the producer. */
-export const INGEST_ROUTES = {
-  single: '/producers/send/single',
-  csv: '/producers/upload/csv',
-} as const;
-
-/** The multipart field that carries the CSV file. */
-export const CSV_FILE_FIELD = 'file';
-
 /** Wire format: `202 Accepted` for `POST /producers/send/single`. */
 export const singleAcceptedSchema = z.object({
   logId: z.uuid(),

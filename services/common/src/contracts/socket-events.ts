@@ -92,9 +92,12 @@ export const subscriptionTargetSchema = z.union([
   z.strictObject({ uploadId: z.uuid() }),
 ]);
 export type SubscriptionTarget = z.infer<typeof subscriptionTargetSchema>;
-export type SubscriptionAck =
-  | { ok: true; rooms: string[] }
-  | { ok: false; error: { code: 'VALIDATION_FAILED'; message: string } };
+/** The acknowledgement of `subscribe` / `unsubscribe`: the client's rooms now, or why the target was refused. */
+export const subscriptionAckSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), rooms: z.array(z.string()) }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.literal('VALIDATION_FAILED'), message: z.string() }) }),
+]);
+export type SubscriptionAck = z.infer<typeof subscriptionAckSchema>;
 
 export const CLIENT_EVENTS = ['subscribe', 'unsubscribe'] as const;
 export interface ClientToServerEvents {

@@ -1,3 +1,4 @@
+export * from './api-docs.js';
 export * from './bootstrap.js';
 export * from './http-error-filter.js';
 export * from './logging.js';
