@@ -2,6 +2,8 @@ import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplica
 import { MultipartModule } from '@nestjs/platform-fastify/multipart';
 import { KafkaMetrics, KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
 import {
+  API_DOCUMENTS,
+  ApiDocsController,
   createMetricsRegistry,
   LOGGER,
   METRICS_REGISTRY,
@@ -11,6 +13,7 @@ import {
   type Logger,
 } from '@flowcast/common/nest';
 import { PRODUCER_CONFIG, type ProducerConfig } from './config.js';
+import { producerOpenApi } from './docs/openapi.js';
 import { IngestController } from './ingest/ingest.controller.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestPublisher } from './ingest/ingest-publisher.js';
@@ -42,13 +45,14 @@ export class AppModule {
           limits: { fileSize: config.limits.maxUploadBytes, files: 1, fields: 20, parts: 21 },
         }),
       ],
-      controllers: [IngestController, OperationsController],
+      controllers: [IngestController, OperationsController, ApiDocsController],
       providers: [
         { provide: PRODUCER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: KafkaMetrics, useValue: new KafkaMetrics(registry) },
         { provide: READINESS_CHECKS, useValue: [readiness] },
+        { provide: API_DOCUMENTS, useValue: { openapi: producerOpenApi(config) } },
         {
           provide: KafkaLifecycle,
           useValue: new KafkaLifecycle(new TopicProvisioner(config.kafka, config.topics, ['messages'], logger), readiness),

@@ -25,6 +25,11 @@ const producerEnvironment = {
   ...telemetryEnvironment,
   /** Stable id of this instance in logs and transactional ids; defaults to host and pid. */
   INSTANCE_ID: envVar.optionalText(),
+  /**
+   * Origins whose browser pages may call the ingest API, comma-separated; `*` allows all
+   * (development). The dashboard is served by the gateway, another origin: list the gateway's.
+   */
+  CORS_ORIGINS: envVar.list(['*']),
   /** Largest JSON body of `POST /producers/send/single`, in bytes (413 above). */
   MAX_BODY_BYTES: envVar.integer(1 * MIB, { min: 1024 }),
   /** Largest CSV file of `POST /producers/upload/csv`, in bytes (413 above). */
@@ -55,6 +60,7 @@ export interface ProducerConfig {
   kafka: KafkaConfig;
   topics: TopicsConfig;
   telemetry: TelemetryConfig;
+  corsOrigins: true | string[];
   limits: { maxBodyBytes: number; maxUploadBytes: number };
   csv: {
     batchSize: number;
@@ -82,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProducerConfig
     kafka: kafkaConfigFrom(variables, 'producer'),
     topics: topicsConfigFrom(variables),
     telemetry: telemetryConfigFrom(variables, 'producer'),
+    corsOrigins: variables.CORS_ORIGINS.includes('*') ? true : variables.CORS_ORIGINS,
     limits: { maxBodyBytes: variables.MAX_BODY_BYTES, maxUploadBytes: variables.MAX_UPLOAD_BYTES },
     csv: {
       batchSize: variables.CSV_BATCH_SIZE,

@@ -15,6 +15,8 @@ export async function run(config: ProducerConfig, telemetry: Telemetry): Promise
     telemetry,
     bodyLimit: config.limits.maxBodyBytes,
     configure: (app) => {
+      // Browser pages of other origins (the dashboard, served by the gateway) send and upload here.
+      app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['Retry-After'] });
       // Only JSON and multipart are accepted; anything else is a 415, not a string body.
       app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
     },
