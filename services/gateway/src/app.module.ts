@@ -2,6 +2,8 @@ import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplica
 import type { Redis } from 'ioredis';
 import { KafkaMetrics, KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
 import {
+  API_DOCUMENTS,
+  ApiDocsController,
   createMetricsRegistry,
   LOGGER,
   METRICS_REGISTRY,
@@ -12,6 +14,9 @@ import {
   type ReadinessCheck,
 } from '@flowcast/common/nest';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config.js';
+import { DashboardController } from './dashboard/dashboard.js';
+import { flowcastAsyncApi } from './docs/asyncapi.js';
+import { gatewayOpenApi } from './docs/openapi.js';
 import { LifecycleEventsConsumer } from './events/lifecycle-events-consumer.js';
 import { Broadcaster } from './realtime/broadcaster.js';
 import { RealtimeGateway } from './realtime/realtime.gateway.js';
@@ -55,12 +60,13 @@ export class AppModule {
     const checks: ReadinessCheck[] = redis === undefined ? [kafka] : [kafka, new RedisReadiness(redis)];
     return {
       module: AppModule,
-      controllers: [StatusController, OperationsController],
+      controllers: [StatusController, OperationsController, DashboardController, ApiDocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: KafkaMetrics, useValue: new KafkaMetrics(registry) },
+        { provide: API_DOCUMENTS, useValue: { openapi: gatewayOpenApi(), asyncapi: flowcastAsyncApi(config.topics.names) } },
         { provide: REDIS_CLIENT, useValue: redis ?? null },
         { provide: STATUS_VIEW, useValue: view },
         { provide: TopicProvisioner, useValue: provisioner },

@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
   envVar,
@@ -59,6 +61,20 @@ const gatewayEnvironment = {
   SOCKET_STREAM_MAX_LEN: envVar.integer(100_000, { min: 1_000 }),
   /** Lifecycle events handled together: one status-view round trip per batch. */
   GATEWAY_MAX_BATCH: envVar.integer(500, { min: 1 }),
+  /** Where browsers reach the producer, for the dashboard's send form and CSV upload. */
+  PRODUCER_PUBLIC_URL: z.url({ error: 'must be a URL' }).default('http://localhost:3000'),
+  /**
+   * A trace UI link with `{logId}` in it (for example a Jaeger search by the `flowcast.log_id`
+   * tag); the dashboard links each message to it. Unset: no trace links.
+   */
+  TRACE_UI_URL_TEMPLATE: envVar
+    .optionalText()
+    .refine((value) => value === undefined || value.includes('{logId}'), 'must contain {logId}'),
+  /**
+   * The built dashboard (static files) served at `/`. Default: the `dist` folder of the
+   * @flowcast/dashboard package; `none` serves no dashboard.
+   */
+  DASHBOARD_DIR: envVar.optionalText(),
 };
 
 export interface GatewayConfig {
@@ -77,6 +93,7 @@ export interface GatewayConfig {
   statusTtlSeconds: number;
   socket: { recoveryWindowMs: number; streamMaxLen: number };
   maxBatch: number;
+  dashboard: { dir: string | undefined; producerUrl: string; traceUrlTemplate: string | null };
 }
 
 /** Reads and validates the gateway's configuration, once, from the environment. */
@@ -107,7 +124,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     statusTtlSeconds: variables.STATUS_TTL_SECONDS,
     socket: { recoveryWindowMs: variables.SOCKET_RECOVERY_WINDOW_MS, streamMaxLen: variables.SOCKET_STREAM_MAX_LEN },
     maxBatch: variables.GATEWAY_MAX_BATCH,
+    dashboard: {
+      dir: variables.DASHBOARD_DIR === 'none' ? undefined : (variables.DASHBOARD_DIR ?? builtDashboardDir()),
+      producerUrl: variables.PRODUCER_PUBLIC_URL.replace(/\/+$/, ''),
+      traceUrlTemplate: variables.TRACE_UI_URL_TEMPLATE ?? null,
+    },
   };
+}
+
+/** The `dist` folder of the installed @flowcast/dashboard workspace, if it is installed. */
+function builtDashboardDir(): string | undefined {
+  try {
+    return join(dirname(fileURLToPath(import.meta.resolve('@flowcast/dashboard/package.json'))), 'dist');
+  } catch {
+    return undefined;
+  }
 }
 
 export const GATEWAY_CONFIG = Symbol('flowcast.gateway-config');

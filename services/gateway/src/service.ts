@@ -5,6 +5,7 @@ import { createLogger, runService } from '@flowcast/common/nest';
 import type { Telemetry } from '@flowcast/common/telemetry/launch';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config.js';
+import { serveDashboard } from './dashboard/dashboard.js';
 import { FlowcastIoAdapter } from './realtime/flowcast-io-adapter.js';
 import { REDIS_CLIENT } from './redis/redis-client.js';
 
@@ -17,8 +18,9 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
     logger,
     service: config.service,
     telemetry,
-    configure: (app) => {
+    configure: async (app) => {
       app.enableCors({ origin: config.corsOrigins, credentials: true });
+      await serveDashboard(app, config.dashboard.dir, logger);
       const redis = app.get<Redis | null>(REDIS_CLIENT);
       app.useWebSocketAdapter(
         new FlowcastIoAdapter(app, {
