@@ -1,0 +1,41 @@
+export {
+  connect,
+  FlowcastClient,
+  FlowcastHttpError,
+  FlowcastSubscriptionError,
+  type ConnectionChange,
+  type ConnectionState,
+  type CsvUpload,
+  type FlowcastClientOptions,
+  type FlowcastSocket,
+  type Followed,
+  type ServerEvent,
+  type ServerEventPayload,
+  type UploadCsvOptions,
+} from './client.js';
+export { UploadTracker } from './upload-tracker.js';
+// The contract's types, so that an application needs only this package.
+export type {
+  ClientToServerEvents,
+  ConnectionSuccessPayload,
+  CsvAccepted,
+  DashboardConfig,
+  DataType,
+  ErrorBody,
+  ErrorCode,
+  IngestRecord,
+  LogStatus,
+  MessageReceivedPayload,
+  MessageStatus,
+  ProcessingCompletedPayload,
+  ProcessingFailedPayload,
+  ProcessingStartedPayload,
+  ServerToClientEvents,
+  SingleAccepted,
+  StatsUpdatedPayload,
+  SubscriptionAck,
+  SubscriptionTarget,
+  UploadProgress,
+  UploadStatus,
+} from '@flowcast/common/contracts';
+export { CSV_FILE_FIELD, GATEWAY_ROUTES, INGEST_ROUTES, traceUrlOf } from '@flowcast/common/contracts';
