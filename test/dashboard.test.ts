@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './support/browser.js';
+import { ROOT } from './support/environment.js';
+import { order, ordersCsv, postJson } from './support/http.js';
+import { Pipeline } from './support/pipeline.js';
+
+const SCREENSHOT = `${ROOT}test-results/dashboard.png`;
+
+describe('the dashboard in a real browser', () => {
+  let pipeline: Pipeline;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    // The gateway must know where the producer is: start it once the producer listens.
+    pipeline = await Pipeline.start({ gateways: 0 });
+    await pipeline.addGateway({ PRODUCER_PUBLIC_URL: pipeline.producerUrl, TRACE_UI_URL_TEMPLATE: 'http://traces.test/search?logId={logId}' });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(pipeline.gatewayUrl());
+  });
+  after(async () => {
+    await browser?.close();
+    await pipeline?.stop();
+  });
+
+  it('is served by the gateway at / and connects over Socket.IO', async () => {
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    // The gateway greets each client with the latest statistics: the cards fill in.
+    await page.locator('[data-testid=stat-clients] strong', { hasNotText: '—' }).waitFor();
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows a message sent from the form go received → processing → processed, with its history', async () => {
+    const form = page.locator('[data-testid=send-form]');
+    await form.locator('input[name=quantity]').fill('3');
+    await form.locator('input[name=price]').fill('4.5');
+    await page.locator('[data-testid=send]').click();
+    const logId = await sentLogId(page);
+
+    const row = page.locator(`[data-testid=event-row][data-log-id="${logId}"]`);
+    await row.and(page.locator('[data-status=PROCESSED]')).waitFor();
+    // Every step was seen by the page, in order, even when all three came within one frame.
+    assert.equal(await row.getAttribute('data-journey'), 'received,processing,processed');
+
+    const details = page.locator(`[data-testid=details][data-log-id="${logId}"]`);
+    await details.locator('[data-testid=details-status]', { hasText: 'PROCESSED' }).waitFor();
+    assert.deepEqual(await details.locator('[data-testid=details-history] strong').allTextContents(), [
+      'accepted',
+      'message-received',
+      'processing-started',
+      'processing-completed',
+    ]);
+    assert.equal(await details.locator('[data-testid=trace-link]').getAttribute('href'), `http://traces.test/search?logId=${logId}`);
+  });
+
+  it('shows a failure toast for an invalid order, and the error on its row', async () => {
+    const form = page.locator('[data-testid=send-form]');
+    await form.locator('input[name=quantity]').fill('0');
+    await page.locator('[data-testid=send]').click();
+    const logId = await sentLogId(page);
+
+    const toast = page.locator('[data-testid=toast][data-kind=error]', { hasText: logId.slice(0, 8) });
+    await toast.waitFor();
+    assert.match(await toast.innerText(), /quantity/);
+    const row = page.locator(`[data-testid=event-row][data-log-id="${logId}"][data-status=FAILED]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-journey'), 'received,processing,failed');
+    await form.locator('input[name=quantity]').fill('2');
+  });
+
+  it('follows a CSV upload until its progress bar reaches 100 %', async () => {
+    await page.locator('[data-testid=csv-input]').setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(ordersCsv(450)) });
+    const upload = page.locator('[data-testid=upload][data-phase=done]');
+    await upload.waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-testid=upload-progress]').getAttribute('aria-valuenow'), '100');
+    assert.equal(await page.locator('[data-testid=upload-percent]').innerText(), '100 %');
+    assert.equal(await page.locator('[data-testid=upload-status]').textContent(), 'completed');
+    // Its five batches are in the list, each processed.
+    const uploadId = await upload.getAttribute('data-upload-id');
+    assert.match(uploadId ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps the list bounded under a workload, and saves a screenshot of it', async () => {
+    const producer = pipeline.producerUrl;
+    const sends: Array<Promise<unknown>> = [];
+    for (let index = 1; index <= 150; index += 1) {
+      sends.push(postJson(`${producer}/producers/send/single`, order({ orderNumber: `LOAD-${index}`, quantity: index % 12 === 0 ? -1 : (index % 5) + 1 })));
+    }
+    await Promise.all(sends);
+    await page.locator('[data-testid=csv-sample]').click();
+    await page.locator('[data-testid=upload][data-phase=done]').waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => {
+      const processing = document.querySelector('[data-testid=filter-processing] span')?.textContent;
+      const received = document.querySelector('[data-testid=filter-received] span')?.textContent;
+      const all = Number(document.querySelector('[data-testid=filter-all] span')?.textContent?.replace(/,/g, ''));
+      return processing === '0' && received === '0' && all >= 150;
+    });
+
+    // Virtualised: hundreds of messages, a screenful of rows in the page.
+    const rendered = await page.locator('[data-testid=event-row]').count();
+    assert.ok(rendered > 0 && rendered < 40, `${rendered} rows rendered`);
+
+    await page.locator('[data-testid=filter-failed]').click();
+    await page.locator('[data-testid=event-row][data-status=FAILED]').first().waitFor();
+    assert.equal(await page.locator('[data-testid=event-row]:not([data-status=FAILED])').count(), 0);
+    await page.locator('[data-testid=filter-all]').click();
+
+    await page.locator('[data-testid=event-row]').first().click();
+    await page.locator('[data-testid=stat-processed] strong', { hasNotText: '—' }).waitFor();
+    mkdirSync(`${ROOT}test-results`, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    assert.ok(statSync(SCREENSHOT).size > 10_000);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows the connection going and coming back when the gateway restarts', async () => {
+    const gateway = pipeline.gateways[0]!;
+    const port = gateway.port;
+    await gateway.stop('SIGKILL');
+    await page.locator('[data-testid=connection][data-state=reconnecting]').waitFor();
+    pipeline.gateways.length = 0;
+    await pipeline.addGateway({ PORT: String(port), PRODUCER_PUBLIC_URL: pipeline.producerUrl });
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor({ timeout: 30_000 });
+  });
+});
+
+async function sentLogId(page: Page): Promise<string> {
+  const previous = await page.locator('[data-testid=sent-log-id]').getAttribute('data-log-id', { timeout: 100 }).catch(() => null);
+  const handle = await page.waitForFunction(
+    (before) => {
+      const value = document.querySelector('[data-testid=sent-log-id]')?.getAttribute('data-log-id');
+      return value !== undefined && value !== null && value !== before ? value : undefined;
+    },
+    previous,
+  );
+  return (await handle.jsonValue()) as string;
+}
