@@ -40,7 +40,7 @@ run() {
 }
 run consumer "${CONSUMER_PORT:-3002}" 33
 run producer "${PRODUCER_PORT:-3000}" 32
-run gateway "${GATEWAY_PORT:-3001}" 35
+PRODUCER_PUBLIC_URL="${PRODUCER_PUBLIC_URL:-http://localhost:${PRODUCER_PORT:-3000}}" run gateway "${GATEWAY_PORT:-3001}" 35
 
 for url in "http://localhost:${CONSUMER_PORT:-3002}" "http://localhost:${PRODUCER_PORT:-3000}" "http://localhost:${GATEWAY_PORT:-3001}"; do
   for _ in $(seq 1 300); do
@@ -52,6 +52,8 @@ done
 cat >&2 <<INFO
 
   Flowcast is running.
+    Dashboard           http://localhost:${GATEWAY_PORT:-3001}/
+    API descriptions    http://localhost:${PRODUCER_PORT:-3000}/docs   http://localhost:${GATEWAY_PORT:-3001}/docs   (OpenAPI, AsyncAPI)
     Ingest (producer)   http://localhost:${PRODUCER_PORT:-3000}/producers/send/single   /producers/upload/csv
     Live events         http://localhost:${GATEWAY_PORT:-3001}   (Socket.IO: WebSocket, polling fallback)
     Status              http://localhost:${GATEWAY_PORT:-3001}/api/logs/<logId>   /api/uploads/<uploadId>   /api/stats

@@ -13,6 +13,8 @@ ensure_node_modules
 # Prometheus and promtool (Debian's package) check the rules and dashboards in observability/.
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || ensure_packages prometheus
 ensure_helm
+# The browser tests drive the system Chromium (playwright-core cannot download a browser here).
+[ -n "${FLOWCAST_TEST_CHROMIUM:-}" ] || ensure_packages chromium fonts-liberation
 say "node $(node --version), TypeScript $(tsc --version | cut -d' ' -f2), helm $(helm version --short), $(prometheus --version 2>&1 | head -1)"
 
 say "build (TypeScript, strict)"

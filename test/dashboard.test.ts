@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser.js';
 import { ROOT } from './support/environment.js';
-import { order, ordersCsv, postJson } from './support/http.js';
+import { getJson, order, ordersCsv, postJson } from './support/http.js';
 import { Pipeline } from './support/pipeline.js';
 
 const SCREENSHOT = `${ROOT}test-results/dashboard.png`;
@@ -36,12 +36,48 @@ describe('the dashboard in a real browser', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('leaves the gateway’s API, operations endpoints, /docs and Socket.IO where they were', async () => {
+    const gateway = pipeline.gatewayUrl();
+    const index = await fetch(`${gateway}/`);
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(await index.text())?.[1];
+    assert.ok(asset !== undefined);
+    assert.match((await fetch(`${gateway}${asset}`)).headers.get('cache-control') ?? '', /immutable/);
+
+    assert.equal((await getJson(`${gateway}/api/stats`)).status, 200);
+    assert.equal((await getJson(`${gateway}/healthz`)).status, 200);
+    assert.match(await (await fetch(`${gateway}/metrics`)).text(), /flowcast_/);
+    const missing = await getJson(`${gateway}/no/such/page`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body['code'], 'NOT_FOUND');
+    assert.deepEqual((await getJson(`${gateway}/config.json`)).body, {
+      producerUrl: pipeline.producerUrl,
+      traceUrlTemplate: 'http://traces.test/search?logId={logId}',
+      instanceId: `${pipeline.id}-gateway-1`,
+    });
+
+    // /docs: what each service serves is the committed description, built from the same code.
+    assert.match(await (await fetch(`${gateway}/docs`)).text(), /AsyncAPI 3/);
+    assert.deepEqual((await getJson(`${gateway}/docs/openapi.json`)).body, committed('gateway.openapi.json'));
+    assert.deepEqual((await getJson(`${pipeline.producerUrl}/docs/openapi.json`)).body, committed('producer.openapi.json'));
+    const asyncapi = (await getJson(`${gateway}/docs/asyncapi.json`)).body as { channels: Record<string, { address: string }> };
+    assert.equal(asyncapi.channels['messages']!.address, pipeline.topics.messages);
+    assert.equal((await getJson(`${pipeline.producerUrl}/docs/asyncapi.json`)).status, 404);
+
+    // The page, on the gateway's origin, may call the producer (CORS_ORIGINS defaults to *).
+    const preflight = await fetch(`${pipeline.producerUrl}/producers/send/single`, {
+      method: 'OPTIONS',
+      headers: { origin: gateway, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), gateway);
+  });
+
   it('shows a message sent from the form go received → processing → processed, with its history', async () => {
     const form = page.locator('[data-testid=send-form]');
     await form.locator('input[name=quantity]').fill('3');
     await form.locator('input[name=price]').fill('4.5');
-    await page.locator('[data-testid=send]').click();
-    const logId = await sentLogId(page);
+    const logId = await sendFromForm(page);
 
     const row = page.locator(`[data-testid=event-row][data-log-id="${logId}"]`);
     await row.and(page.locator('[data-status=PROCESSED]')).waitFor();
@@ -62,8 +98,7 @@ describe('the dashboard in a real browser', () => {
   it('shows a failure toast for an invalid order, and the error on its row', async () => {
     const form = page.locator('[data-testid=send-form]');
     await form.locator('input[name=quantity]').fill('0');
-    await page.locator('[data-testid=send]').click();
-    const logId = await sentLogId(page);
+    const logId = await sendFromForm(page);
 
     const toast = page.locator('[data-testid=toast][data-kind=error]', { hasText: logId.slice(0, 8) });
     await toast.waitFor();
@@ -130,8 +165,14 @@ describe('the dashboard in a real browser', () => {
   });
 });
 
-async function sentLogId(page: Page): Promise<string> {
-  const previous = await page.locator('[data-testid=sent-log-id]').getAttribute('data-log-id', { timeout: 100 }).catch(() => null);
+function committed(file: string): unknown {
+  return JSON.parse(readFileSync(`${ROOT}docs/api/${file}`, 'utf8'));
+}
+
+/** Submits the send form; resolves with the logId the producer answered. */
+async function sendFromForm(page: Page): Promise<string> {
+  const previous = await page.evaluate(() => document.querySelector('[data-testid=sent-log-id]')?.getAttribute('data-log-id') ?? null);
+  await page.locator('[data-testid=send]').click();
   const handle = await page.waitForFunction(
     (before) => {
       const value = document.querySelector('[data-testid=sent-log-id]')?.getAttribute('data-log-id');

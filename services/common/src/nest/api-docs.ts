@@ -1,4 +1,7 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, RequestMethod, Res } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import { FlowcastError, HTTP_STATUS_BY_ERROR_CODE, errorBodySchema, type ErrorCode } from '../contracts/errors.js';
 import { jsonSchemaOf } from '../contracts/json-schema.js';
@@ -200,3 +203,50 @@ const READINESS_SCHEMA = {
   },
   required: ['status', 'checks'],
 };
+
+/**
+ * The routes Nest controllers declare, as `METHOD /path/{param}` (OpenAPI's spelling), so that
+ * a test can hold them against a document's paths.
+ */
+export function declaredRoutes(controllers: ReadonlyArray<abstract new (...args: never[]) => unknown>): string[] {
+  const routes: string[] = [];
+  for (const controller of controllers) {
+    const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+    const prototype = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = prototype[name];
+      if (typeof handler !== 'function' || !Reflect.hasMetadata(METHOD_METADATA, handler)) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+      const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].join('/')}`
+        .replace(/\/+/g, '/')
+        .replace(/(.)\/$/, '$1')
+        .replace(/:(\w+)/g, '{$1}');
+      routes.push(`${method} ${path}`);
+    }
+  }
+  return routes.sort();
+}
+
+/** The operations an OpenAPI document lists, as `METHOD /path`. */
+export function documentedRoutes(document: OpenApiDocument): string[] {
+  return Object.entries(document.paths)
+    .flatMap(([path, item]) => METHODS.filter((method) => item[method] !== undefined).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+/**
+ * Holds a generated document against its committed copy (`docs/api/*.json`, for readers and
+ * code generators): returns undefined when they are equal, else what to do. With
+ * `UPDATE_API_DOCS=1` (`npm run docs:api`) it writes the copy instead.
+ */
+export function checkCommittedDocument(file: URL, document: unknown): string | undefined {
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  if (process.env['UPDATE_API_DOCS'] === '1') {
+    mkdirSync(new URL('.', file), { recursive: true });
+    writeFileSync(file, text);
+    return undefined;
+  }
+  const committed = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  if (committed === text) return undefined;
+  return `${fileURLToPath(file)} ${committed === undefined ? 'is missing' : 'differs from the code'}: run npm run docs:api and commit it`;
+}
