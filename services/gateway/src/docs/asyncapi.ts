@@ -140,43 +140,19 @@ export function flowcastAsyncApi(topics: TopicNames = DEFAULT_TOPIC_NAMES): Reco
       reply: { channel: ref('#/channels/socket'), messages: [ref('#/channels/socket/messages/subscriptionAck')] },
     };
   }
+  const topicOperation = (action: 'send' | 'receive', channel: string, message: string, summary: string) => ({
+    action,
+    channel: ref(`#/channels/${channel}`),
+    summary,
+    messages: [ref(`#/channels/${channel}/messages/${message}`)],
+  });
   Object.assign(operations, {
-    produceIngestEnvelopes: {
-      action: 'send',
-      channel: ref('#/channels/messages'),
-      summary: 'The producer writes one envelope per message or CSV batch (acks=all; one transaction per upload)',
-      messages: [ref('#/channels/messages/messages/ingestEnvelope')],
-    },
-    consumeIngestEnvelopes: {
-      action: 'receive',
-      channel: ref('#/channels/messages'),
-      summary: 'The worker group processes the envelopes',
-      messages: [ref('#/channels/messages/messages/ingestEnvelope')],
-    },
-    produceLifecycleEvents: {
-      action: 'send',
-      channel: ref('#/channels/messageEvents'),
-      summary: 'Workers write each step of each message',
-      messages: [ref('#/channels/messageEvents/messages/lifecycleEvent')],
-    },
-    consumeLifecycleEvents: {
-      action: 'receive',
-      channel: ref('#/channels/messageEvents'),
-      summary: 'Gateways update the status view and broadcast the Socket.IO events',
-      messages: [ref('#/channels/messageEvents/messages/lifecycleEvent')],
-    },
-    produceProcessedOrders: {
-      action: 'send',
-      channel: ref('#/channels/ordersProcessed'),
-      summary: 'Workers write each accepted order, keyed logId:row, for downstream users',
-      messages: [ref('#/channels/ordersProcessed/messages/processedOrder')],
-    },
-    produceDeadLetters: {
-      action: 'send',
-      channel: ref('#/channels/deadLetter'),
-      summary: 'Workers write what cannot be processed, with the error, for operators',
-      messages: [ref('#/channels/deadLetter/messages/deadLetter')],
-    },
+    produceIngestEnvelopes: topicOperation('send', 'messages', 'ingestEnvelope', 'The producer writes one envelope per message or CSV batch (acks=all; one transaction per upload)'),
+    consumeIngestEnvelopes: topicOperation('receive', 'messages', 'ingestEnvelope', 'The worker group processes the envelopes'),
+    produceLifecycleEvents: topicOperation('send', 'messageEvents', 'lifecycleEvent', 'Workers write each step of each message'),
+    consumeLifecycleEvents: topicOperation('receive', 'messageEvents', 'lifecycleEvent', 'Gateways update the status view and broadcast the Socket.IO events'),
+    produceProcessedOrders: topicOperation('send', 'ordersProcessed', 'processedOrder', 'Workers write each accepted order, keyed logId:row, for downstream users'),
+    produceDeadLetters: topicOperation('send', 'deadLetter', 'deadLetter', 'Workers write what cannot be processed, with the error, for operators'),
   });
 
   return {
