@@ -20,7 +20,7 @@ describe('the dashboard in a real browser', () => {
     pipeline = await Pipeline.start({ gateways: 0 });
     await pipeline.addGateway({ PRODUCER_PUBLIC_URL: pipeline.producerUrl, TRACE_UI_URL_TEMPLATE: 'http://traces.test/search?logId={logId}' });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1080 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(pipeline.gatewayUrl());
   });
@@ -123,12 +123,10 @@ describe('the dashboard in a real browser', () => {
 
   it('keeps the list bounded under a workload, and saves a screenshot of it', async () => {
     const producer = pipeline.producerUrl;
-    const sends: Array<Promise<unknown>> = [];
-    for (let index = 1; index <= 150; index += 1) {
-      sends.push(postJson(`${producer}/producers/send/single`, order({ orderNumber: `LOAD-${index}`, quantity: index % 12 === 0 ? -1 : (index % 5) + 1 })));
-    }
-    await Promise.all(sends);
     await page.locator('[data-testid=csv-sample]').click();
+    for (let index = 1; index <= 150; index += 1) {
+      await postJson(`${producer}/producers/send/single`, order({ orderNumber: `LOAD-${index}`, quantity: index % 12 === 0 ? -1 : (index % 5) + 1 }));
+    }
     await page.locator('[data-testid=upload][data-phase=done]').waitFor({ timeout: 30_000 });
     await page.waitForFunction(() => {
       const processing = document.querySelector('[data-testid=filter-processing] span')?.textContent;
@@ -146,10 +144,13 @@ describe('the dashboard in a real browser', () => {
     assert.equal(await page.locator('[data-testid=event-row]:not([data-status=FAILED])').count(), 0);
     await page.locator('[data-testid=filter-all]').click();
 
-    await page.locator('[data-testid=event-row]').first().click();
+    await page.locator('[data-testid=event-row][data-status=FAILED]').first().click();
+    await page.locator('[data-testid=details-status]', { hasText: 'FAILED' }).waitFor();
     await page.locator('[data-testid=stat-processed] strong', { hasNotText: '—' }).waitFor();
+    // One notice in the picture is enough to show them.
+    while ((await page.locator('[data-testid=toast]').count()) > 1) await page.locator('[data-testid=toast] button').first().click();
     mkdirSync(`${ROOT}test-results`, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
     assert.ok(statSync(SCREENSHOT).size > 10_000);
     assert.deepEqual(pageErrors, []);
   });
