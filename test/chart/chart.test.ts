@@ -352,6 +352,8 @@ describe('helm chart: its promises', () => {
     const instance = container(render(), 'consumer').env!.find((variable) => variable.name === 'INSTANCE_ID');
     assert.equal(instance?.value, '$(POD_NAME)', 'the pod name, through the downward API');
     assert.equal(configMap(render(), 'gateway')['CORS_ORIGINS'], 'http://flowcast.local,https://flowcast.local', 'an allow-list, not *');
+    assert.equal(configMap(render(), 'producer')['CORS_ORIGINS'], 'http://flowcast.local,https://flowcast.local', 'the dashboard’s origin, not *');
+    assert.equal(configMap(render(), 'gateway')['PRODUCER_PUBLIC_URL'], 'http://flowcast.local', 'the dashboard reaches the producer on the same host');
     const withPrometheus = configMap(render({ set: { 'gateway.prometheusUrl': 'http://prometheus:9090' } }), 'gateway');
     assert.equal(withPrometheus['PROMETHEUS_SELECTOR'], 'namespace="flowcast"', "only this release's series");
   });

@@ -190,6 +190,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
+Where the dashboard's browsers reach the producer: the same host, whose /producers path the
+route sends to the producer, unless gateway.producerPublicUrl says otherwise.
+*/}}
+{{- define "flowcast.producerPublicUrl" -}}
+{{- if .Values.gateway.producerPublicUrl }}
+{{- .Values.gateway.producerPublicUrl }}
+{{- else }}
+{{- printf "%s://%s" (ternary "https" "http" .Values.exposure.https) .Values.exposure.host }}
+{{- end }}
+{{- end }}
+
+{{/*
 The environment of one service, as in its ConfigMap (secrets and pod fields are in the
 Deployment). Hashed into the pod template so that a change rolls the pods.
 */}}
@@ -227,6 +239,8 @@ Deployment). Hashed into the pod template so that a change rolls the pods.
 {{- $_ := set $env "TOPIC_DEAD_LETTER_PARTITIONS" (toString (int $topics.deadLetter.partitions)) }}
 {{- $_ := set $env "TOPIC_REPLICATION_FACTOR" (include "flowcast.topics.replicationFactor" $) }}
 {{- if eq $component "producer" }}
+{{- /* The dashboard is served by the gateway on the same host: the same allow-list. */}}
+{{- $_ := set $env "CORS_ORIGINS" (include "flowcast.corsOrigins" $) }}
 {{- with $values.rateLimit.max }}{{ $_ := set $env "RATE_LIMIT_MAX" (toString (int64 .)) }}{{ end }}
 {{- with $values.rateLimit.windowMs }}{{ $_ := set $env "RATE_LIMIT_WINDOW_MS" (toString (int64 .)) }}{{ end }}
 {{- else if eq $component "consumer" }}
@@ -236,6 +250,8 @@ Deployment). Hashed into the pod template so that a change rolls the pods.
 {{- $_ := set $env "WORKER_GROUP_ID" $.Values.consumer.groupId }}
 {{- $_ := set $env "CORS_ORIGINS" (include "flowcast.corsOrigins" $) }}
 {{- $_ := set $env "STATS_INTERVAL_MS" (toString (int64 $values.statsIntervalMs)) }}
+{{- $_ := set $env "PRODUCER_PUBLIC_URL" (include "flowcast.producerPublicUrl" $) }}
+{{- with $values.traceUiUrlTemplate }}{{ $_ := set $env "TRACE_UI_URL_TEMPLATE" . }}{{ end }}
 {{- with $values.prometheusUrl }}
 {{- $_ := set $env "PROMETHEUS_URL" . }}
 {{- /* Only this release's series: PromQL selectors get the release's namespace. */}}
