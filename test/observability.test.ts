@@ -122,7 +122,10 @@ describe('a live Prometheus scraping the real services during a workload', () =>
         event.payload['consumerLag'] === 0 &&
         event.payload['connectedClients'] === 1 &&
         event.payload['processedMessages'] === sent.processed &&
-        event.payload['failedMessages'] === sent.failed,
+        event.payload['failedMessages'] === sent.failed &&
+        // Counters come from the status view at once; rates need Prometheus to have scraped them.
+        (event.payload['throughputPerSecond'] as number) > 0 &&
+        (event.payload['p95LatencyMs'] as number) > 0,
       1,
       30_000,
     );
