@@ -2,7 +2,7 @@
 SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: dev test install build lint unit integration kafka-up kafka-down redis-up redis-down infra-up infra-down clean \
+.PHONY: dev test bench install build lint unit integration kafka-up kafka-down redis-up redis-down infra-up infra-down clean \
 	helm chart-test chart-package image kind-up kind-down
 
 ## dev: Kafka, Redis and the three services, with their logs; Ctrl-C stops them
@@ -12,6 +12,10 @@ dev:
 ## test: build, lint, unit and integration tests against a real Kafka and Redis it starts and stops
 test:
 	@scripts/test.sh
+
+## bench: measures the services against their baselines on a Kafka and Redis of its own (BENCH_QUICK=1: smoke sizes); see docs/performance.md
+bench:
+	@scripts/bench.sh
 
 install:
 	@source scripts/lib/common.sh && ensure_node_modules

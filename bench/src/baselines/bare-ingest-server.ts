@@ -1,0 +1,38 @@
+/**
+ * Baseline of the ingest scenario: the simplest server doing the producer's Kafka write. A bare
+ * Fastify handler (no Nest, no schema, no error filter, no deadline) wraps the JSON body in the
+ * same envelope and writes it with the same client and settings as Flowcast's single-message
+ * producer (@platformatic/kafka, acks=all, idempotent, one request per message), then answers
+ * 202. Environment: KAFKA_BROKERS, TOPIC. Announces `{ type: 'listening', port }` over IPC.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
+
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const topic = process.env['TOPIC'] ?? 'messages';
+
+const producer = new Producer<string, Buffer, string, string>({
+  clientId: 'bench-bare-ingest',
+  bootstrapBrokers: brokers,
+  serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+  acks: ProduceAcks.ALL,
+  idempotent: true,
+  retries: 2,
+  retryDelay: 250,
+});
+
+const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+app.post('/producers/send/single', async (request, reply) => {
+  const logId = randomUUID();
+  const producedAt = new Date().toISOString();
+  const envelope = { logId, producedAt, dataType: 'SINGLE_MESSAGE', records: [request.body] };
+  await producer.send({ messages: [{ topic, key: logId, value: Buffer.from(JSON.stringify(envelope)) }] });
+  return reply.code(202).send({ logId, dataType: 'SINGLE_MESSAGE', acceptedAt: producedAt });
+});
+
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.send?.({ type: 'listening', port: Number(new URL(address).port) });
+process.once('SIGTERM', () => {
+  void Promise.allSettled([app.close(), producer.close()]).then(() => process.exit(0));
+});

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import type { TopicNames } from '@flowcast/common/contracts';
+import { profileOf, type ProfileName, type Scenario } from '#loadtest/scenarios.js';
+import { ROOT, type BenchConfig, type ScenarioName } from '../config.js';
+import { BenchKafka } from './kafka.js';
+import { MeasuredProcess } from './processes.js';
+import type { Report } from './report.js';
+
+export type ServiceName = 'producer' | 'consumer' | 'gateway';
+
+/** A scenario file read from loadtest/scenarios/, with the chosen profile and its number of runs. */
+export interface LoadedScenario<File extends Scenario<{ runs: number }, unknown>> {
+  file: File;
+  profile: File['profiles'][ProfileName];
+  runs: number;
+}
+
+/** What every scenario gets: configuration, the report, Kafka admin, and process starters. */
+export class BenchContext {
+  readonly kafka: BenchKafka;
+  readonly runId = `bench-${Date.now().toString(36)}`;
+  #started = 0;
+
+  constructor(
+    readonly config: BenchConfig,
+    readonly report: Report,
+  ) {
+    this.kafka = new BenchKafka(config.kafkaBrokers);
+  }
+
+  get logsDir(): string {
+    return `${this.config.resultsDir}/logs/${this.runId}`;
+  }
+
+  scenario<File extends Scenario<{ runs: number }, unknown>>(name: ScenarioName): LoadedScenario<File> {
+    const file = JSON.parse(readFileSync(`${ROOT}loadtest/scenarios/${name}.json`, 'utf8')) as File;
+    const profile = profileOf(file, this.config.profile) as File['profiles'][ProfileName];
+    return { file, profile, runs: this.config.runsOverride ?? profile.runs };
+  }
+
+  /** A prefix for the topics, groups and Redis keys of one measurement. */
+  prefix(label: string): string {
+    this.#started += 1;
+    return `${this.runId}-${label}-${this.#started}`;
+  }
+
+  /** The environment a Flowcast service of this measurement runs with. */
+  serviceEnv(prefix: string, topics: TopicNames, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      KAFKA_BROKERS: this.config.kafkaBrokers.join(','),
+      TOPIC_MESSAGES: topics.messages,
+      TOPIC_MESSAGE_EVENTS: topics.messageEvents,
+      TOPIC_ORDERS_PROCESSED: topics.ordersProcessed,
+      TOPIC_DEAD_LETTER: topics.deadLetter,
+      CONSUMER_GROUP_ID: `${prefix}-workers`,
+      WORKER_GROUP_ID: `${prefix}-workers`,
+      GATEWAY_GROUP_ID: `${prefix}-gateways`,
+      REDIS_KEY_PREFIX: `${prefix}:`,
+      LOG_LEVEL: 'info',
+      ...extra,
+    };
+  }
+
+  /** Starts a Flowcast service from its build, as `make dev` does, and waits until it is ready. */
+  async startService(name: ServiceName, env: Record<string, string>, label: string = name): Promise<MeasuredProcess> {
+    const service = await MeasuredProcess.start(label, `${ROOT}services/${name}/dist/main.js`, { env, logFile: `${this.logsDir}/${label}.log` });
+    await service.waitReady();
+    return service;
+  }
+
+  /** Starts a process of the harness itself (a baseline, client processes) from bench/dist. */
+  async startBenchProcess(script: string, label: string, options: { env?: Record<string, string>; args?: string[]; listens?: boolean } = {}): Promise<MeasuredProcess> {
+    return MeasuredProcess.start(label, `${ROOT}bench/dist/${script}`, { ...options, logFile: `${this.logsDir}/${label}.log` });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Preloaded (`node --expose-gc --import …/memory-probe.js`) into every process the harness
+ * measures, Flowcast's services and the baselines alike, so that their memory is read the
+ * same way without touching their code. It answers the harness over the IPC channel:
+ *
+ * - `{ probe: 'memory', gc }`: memory now, after two full collections when `gc` (heap per
+ *   connection compares live heaps, not garbage), and the peaks since the last reset;
+ * - `{ probe: 'reset-peak' }`: starts a new peak window.
+ *
+ * Peaks come from sampling every 10 ms (rss is one syscall; heap statistics are cheap).
+ */
+import { memoryUsage } from 'node:process';
+
+export interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  peakRss: number;
+  peakHeapUsed: number;
+}
+
+export type ProbeRequest = { probe: 'memory'; gc: boolean; id: number } | { probe: 'reset-peak'; id: number };
+export interface ProbeReply {
+  probe: 'reply';
+  id: number;
+  memory: MemoryReading;
+}
+
+const SAMPLE_EVERY_MS = 10;
+
+if (process.send !== undefined) {
+  let peakRss = 0;
+  let peakHeapUsed = 0;
+  const sample = () => {
+    const usage = memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
+    return usage;
+  };
+  setInterval(sample, SAMPLE_EVERY_MS).unref();
+
+  process.on('message', (message: unknown) => {
+    if (typeof message !== 'object' || message === null || !('probe' in message)) return;
+    const request = message as ProbeRequest;
+    if (request.probe === 'reset-peak') {
+      peakRss = 0;
+      peakHeapUsed = 0;
+    } else {
+      const collect = (globalThis as { gc?: () => void }).gc;
+      if (request.gc && collect !== undefined) {
+        collect();
+        collect();
+      }
+    }
+    const usage = sample();
+    const reply: ProbeReply = {
+      probe: 'reply',
+      id: request.id,
+      memory: { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, peakRss, peakHeapUsed },
+    };
+    process.send!(reply);
+  });
+  // The channel stays referenced: every measured process is stopped by the harness, and
+  // unreferencing it here would also let a baseline that waits for IPC requests exit early.
+}
