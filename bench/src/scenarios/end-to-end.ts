@@ -1,2 +1,179 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '@flowcast/common/contracts';
+import type { EndToEndScenario, IngestScenario } from '#loadtest/scenarios.js';
 import type { BenchContext } from '../support/context.js';
-export async function endToEndScenario(_context: BenchContext): Promise<void> {}
+import { constantArrivals, keepAlivePool } from '../support/http-load.js';
+import { flowcastTopicSpecs, topicsUnder } from '../support/kafka.js';
+import type { MeasuredProcess } from '../support/processes.js';
+import { LatencyHistogram } from '../support/stats.js';
+
+const LIFECYCLE = ['message-received', 'processing-started', 'processing-completed'] as const;
+type Step = (typeof LIFECYCLE)[number];
+
+interface Tracked {
+  plannedAt: number;
+  acceptedAt: number;
+  steps: Map<Step | 'processing-failed', number>;
+  duplicates: number;
+}
+
+interface RunResult {
+  latency: LatencyHistogram;
+  /** Where the time goes: to the 202, and to the client receiving message-received. */
+  toAccepted: LatencyHistogram;
+  toReceived: LatencyHistogram;
+  accepted: number;
+  httpErrors: number;
+  dropped: number;
+  lostEvents: number;
+  failed: number;
+  duplicates: number;
+}
+
+/**
+ * Messages at fixed arrival rates through the whole pipeline (producer, one worker, one
+ * gateway), timed from the planned send of the POST to a Socket.IO client receiving
+ * `processing-completed`; events that never arrive within the drain time count as lost.
+ * The targets are absolute: there is no baseline for the whole pipeline.
+ */
+export async function endToEndScenario(context: BenchContext): Promise<void> {
+  const { file, profile, runs } = context.scenario<EndToEndScenario>('end-to-end');
+  const order = context.scenario<IngestScenario>('ingest').file.order;
+  const prefix = context.prefix('e2e');
+  const topics = topicsUnder(prefix);
+  await context.kafka.createTopics(flowcastTopicSpecs(topics));
+  const env = context.serviceEnv(prefix, topics, profile.redis ? { REDIS_URL: context.config.redisUrl } : {});
+  const services: MeasuredProcess[] = [];
+  let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
+  const results = new Map<number, RunResult[]>();
+  try {
+    services.push(await context.startService('consumer', env, 'e2e-consumer'));
+    const [producer, gateway] = await Promise.all([context.startService('producer', env, 'e2e-producer'), context.startService('gateway', env, 'e2e-gateway')]);
+    services.push(producer, gateway);
+    socket = io(gateway.url, { transports: ['websocket'], reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket!.once('connect', resolve);
+      socket!.once('connect_error', reject);
+    });
+    const tracker = new EventTracker(socket);
+    const pool = keepAlivePool(producer.url, 32);
+    try {
+      for (const rate of profile.ratesPerSecond) {
+        // Warm-up at the rate: JIT, connections, the group's first fetches.
+        await runOnce(tracker, pool, order, rate, 1_000, profile.drainSeconds);
+        results.set(rate, []);
+        for (let run = 0; run < runs; run += 1) {
+          results.get(rate)!.push(await runOnce(tracker, pool, order, rate, profile.durationSeconds * 1000, profile.drainSeconds));
+        }
+      }
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    socket?.close();
+    await Promise.allSettled(services.map((service) => service.stop()));
+    await context.kafka.deleteTopics(prefix).catch(() => undefined);
+  }
+  for (const [rate, outcomes] of results) {
+    const common = { scenario: 'end-to-end', case: `${rate}/s for ${profile.durationSeconds} s${profile.redis ? ', Redis' : ''}` };
+    const pick = (select: (outcome: RunResult) => number) => outcomes.map(select);
+    context.report.add({ ...common, measure: 'latency p50', unit: 'ms', flowcast: pick((outcome) => outcome.latency.percentile(0.5)), target: { atMost: file.thresholds.p50Ms } });
+    context.report.add({ ...common, measure: 'latency p95', unit: 'ms', flowcast: pick((outcome) => outcome.latency.percentile(0.95)) });
+    context.report.add({ ...common, measure: 'latency p99', unit: 'ms', flowcast: pick((outcome) => outcome.latency.percentile(0.99)), target: { atMost: file.thresholds.p99Ms } });
+    context.report.add({ ...common, measure: 'latency max', unit: 'ms', flowcast: pick((outcome) => outcome.latency.max) });
+    context.report.add({ ...common, measure: 'p50 to the 202', unit: 'ms', flowcast: pick((outcome) => outcome.toAccepted.percentile(0.5)) });
+    context.report.add({ ...common, measure: 'p50 to message-received', unit: 'ms', flowcast: pick((outcome) => outcome.toReceived.percentile(0.5)) });
+    context.report.add({ ...common, measure: 'lost events', unit: 'count', flowcast: pick((outcome) => outcome.lostEvents), target: { atMost: file.thresholds.maxLostEvents }, combine: 'sum' });
+    context.report.add({ ...common, measure: 'failed or dropped requests', unit: 'count', flowcast: pick((outcome) => outcome.httpErrors + outcome.dropped), target: { atMost: 0 }, combine: 'sum' });
+    const failed = outcomes.reduce((sum, outcome) => sum + outcome.failed, 0);
+    const duplicates = outcomes.reduce((sum, outcome) => sum + outcome.duplicates, 0);
+    if (failed + duplicates > 0) context.report.note(`end-to-end ${rate}/s: ${failed} processing-failed, ${duplicates} duplicate events`);
+  }
+}
+
+async function runOnce(tracker: EventTracker, pool: ReturnType<typeof keepAlivePool>, order: Record<string, unknown>, rate: number, durationMs: number, drainSeconds: number): Promise<RunResult> {
+  tracker.reset();
+  let httpErrors = 0;
+  const arrivals = await constantArrivals(rate, durationMs, 2_000, async (index, plannedAt) => {
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path: '/producers/send/single',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...order, orderNumber: `E2E-${index}` }),
+      });
+      const body = (await response.body.json()) as { logId?: string };
+      if (response.statusCode !== 202 || typeof body.logId !== 'string') httpErrors += 1;
+      else tracker.accepted(body.logId, plannedAt);
+    } catch {
+      httpErrors += 1;
+    }
+  });
+  const deadline = performance.now() + drainSeconds * 1000;
+  while (!tracker.complete() && performance.now() < deadline) await sleep(50);
+  return { ...tracker.result(), httpErrors, dropped: arrivals.dropped };
+}
+
+/** Follows every accepted message's lifecycle events as one Socket.IO client receives them. */
+class EventTracker {
+  #tracked = new Map<string, Tracked>();
+  /** Events that arrived before their POST's answer was read. */
+  #early = new Map<string, Array<[Step | 'processing-failed', number]>>();
+
+  constructor(socket: Socket<ServerToClientEvents, ClientToServerEvents>) {
+    for (const step of [...LIFECYCLE, 'processing-failed'] as const) {
+      socket.on(step, (payload: { logId: string }) => this.#saw(payload.logId, step, performance.now()));
+    }
+  }
+
+  reset(): void {
+    this.#tracked = new Map();
+    this.#early = new Map();
+  }
+
+  accepted(logId: string, plannedAt: number): void {
+    const tracked: Tracked = { plannedAt, acceptedAt: performance.now(), steps: new Map(), duplicates: 0 };
+    this.#tracked.set(logId, tracked);
+    for (const [step, at] of this.#early.get(logId) ?? []) this.#record(tracked, step, at);
+    this.#early.delete(logId);
+  }
+
+  complete(): boolean {
+    for (const tracked of this.#tracked.values()) if (!tracked.steps.has('processing-completed') && !tracked.steps.has('processing-failed')) return false;
+    return true;
+  }
+
+  result(): Omit<RunResult, 'httpErrors' | 'dropped'> {
+    const latency = new LatencyHistogram();
+    const toAccepted = new LatencyHistogram();
+    const toReceived = new LatencyHistogram();
+    let lostEvents = 0;
+    let failed = 0;
+    let duplicates = 0;
+    for (const tracked of this.#tracked.values()) {
+      const completedAt = tracked.steps.get('processing-completed');
+      if (completedAt !== undefined) latency.record(completedAt - tracked.plannedAt);
+      toAccepted.record(tracked.acceptedAt - tracked.plannedAt);
+      const receivedAt = tracked.steps.get('message-received');
+      if (receivedAt !== undefined) toReceived.record(receivedAt - tracked.plannedAt);
+      if (tracked.steps.has('processing-failed')) failed += 1;
+      const last = tracked.steps.has('processing-failed') ? 'processing-failed' : 'processing-completed';
+      lostEvents += ['message-received', 'processing-started', last].filter((step) => !tracked.steps.has(step as Step)).length;
+      duplicates += tracked.duplicates;
+    }
+    return { latency, toAccepted, toReceived, accepted: this.#tracked.size, lostEvents, failed, duplicates };
+  }
+
+  #saw(logId: string, step: Step | 'processing-failed', at: number): void {
+    const tracked = this.#tracked.get(logId);
+    if (tracked !== undefined) this.#record(tracked, step, at);
+    else this.#early.set(logId, [...(this.#early.get(logId) ?? []), [step, at]]);
+  }
+
+  #record(tracked: Tracked, step: Step | 'processing-failed', at: number): void {
+    if (tracked.steps.has(step)) tracked.duplicates += 1;
+    else tracked.steps.set(step, at);
+  }
+}

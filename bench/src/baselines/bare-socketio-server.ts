@@ -1,0 +1,60 @@
+/**
+ * Baseline of the fan-out scenario: a bare socket.io 4 server broadcasting the same events to
+ * the same clients as the gateway: the same Redis streams adapter (every broadcast goes
+ * through Redis, as across gateway replicas), the same transports and connection state
+ * recovery, the same rooms, and the same greeting to each new client. No Nest, no Kafka,
+ * no status view: it generates the events itself.
+ *
+ * Environment: REDIS_URL, REDIS_KEY_PREFIX. IPC:
+ * `{ type: 'broadcast', id, ratePerSecond, durationMs }` → `{ type: 'reply', id, emitted, startedAt }`.
+ */
+import { createServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { CONNECTION_SUCCESS_MESSAGE, ROOM_ALL, toSocketEvent } from '@flowcast/common/contracts';
+import { constantArrivals } from '../support/http-load.js';
+import { LifecycleSequence } from '../support/lifecycle.js';
+
+const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+const keyPrefix = process.env['REDIS_KEY_PREFIX'] ?? 'bench:';
+const http = createServer();
+const io = new Server(http, {
+  transports: ['polling', 'websocket'],
+  cors: { origin: true, credentials: true },
+  connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: false },
+  adapter: createAdapter(redis, {
+    streamName: `${keyPrefix}socket.io`,
+    sessionKeyPrefix: `${keyPrefix}sio:session:`,
+    channelPrefix: `${keyPrefix}socket.io`,
+    maxLen: 100_000,
+    onlyPlaintext: true,
+  }),
+});
+io.on('connection', (socket) => {
+  if (!socket.recovered) void socket.join(ROOM_ALL);
+  socket.emit('connection-success', { message: CONNECTION_SUCCESS_MESSAGE, timestamp: new Date().toISOString() });
+});
+
+const sequence = new LifecycleSequence();
+process.on('message', (message: { type?: string; id?: number; ratePerSecond?: number; durationMs?: number }) => {
+  if (message.type !== 'broadcast') return;
+  const startedAt = Date.now();
+  let emitted = 0;
+  void constantArrivals(message.ratePerSecond!, message.durationMs!, Number.POSITIVE_INFINITY, async () => {
+    const event = sequence.next();
+    const { name, payload } = toSocketEvent(event);
+    io.to([ROOM_ALL, `log:${event.logId}`]).emit(name, payload);
+    emitted += 1;
+  }).then(() => process.send!({ type: 'reply', id: message.id, emitted, startedAt }));
+});
+
+http.listen(0, '127.0.0.1', () => {
+  const address = http.address();
+  process.send?.({ type: 'listening', port: typeof address === 'object' && address !== null ? address.port : 0 });
+});
+process.once('SIGTERM', () => {
+  void io.close();
+  redis.disconnect();
+  process.exit(0);
+});
