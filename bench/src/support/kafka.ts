@@ -37,6 +37,14 @@ export class BenchKafka {
     return Number(total);
   }
 
+  /** Records written to `topic` (sum of its partitions' end offsets; no transactions). */
+  async written(topic: string, partitions: number): Promise<number> {
+    const listed = await this.#admin.listOffsets({
+      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }],
+    });
+    return Number(listed.flatMap((entry) => entry.partitions).reduce((total, partition) => total + partition.offset, 0n));
+  }
+
   async close(): Promise<void> {
     await this.#admin.close();
   }
