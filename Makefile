@@ -70,7 +70,7 @@ kind-down:
 
 ## clean: build output and local broker/Redis state (the downloaded Kafka jars stay in .cache/)
 clean:
-	rm -rf services/*/dist services/*/tsconfig.tsbuildinfo test/dist test/tsconfig.tsbuildinfo test-results .local
+	rm -rf services/*/dist services/*/tsconfig.tsbuildinfo test/dist test/tsconfig.tsbuildinfo bench/dist bench/tsconfig.tsbuildinfo loadtest/dist loadtest/tsconfig.tsbuildinfo test-results .local
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'

@@ -115,6 +115,18 @@ export class Report {
   }
 }
 
+/** The figures as a Markdown table, for docs/performance.md. */
+export function markdownTable(rows: readonly FigureSummary[]): string {
+  const lines = ['| scenario | case | measure | Flowcast | baseline | ratio | target | verdict |', '|---|---|---|---|---|---|---|---|'];
+  for (const row of rows) {
+    const baseline = row.baselineMedian === undefined ? '' : `${formatNumber(row.baselineMedian)} (${row.baseline!.name})`;
+    lines.push(
+      `| ${row.scenario} | ${row.case} | ${row.measure} (${row.unit}) | ${formatNumber(row.flowcastMedian)} | ${baseline} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} | ${describeTarget(row.target)} | ${row.verdict === 'no target' ? '' : row.verdict} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export function machine(): Machine {
   const processors = cpus();
   return {
