@@ -28,6 +28,8 @@ const config = loadConfig();
 const report = new Report(config.profile);
 const context = new BenchContext(config, report);
 const failed: string[] = [];
+if (config.runsOverride !== undefined && config.runsOverride < 3) report.note(`BENCH_RUNS=${config.runsOverride}: fewer than three runs, the medians are not medians`);
+if (Object.keys(config.serviceEnv).length > 0) report.note(`services ran with ${JSON.stringify(config.serviceEnv)}`);
 process.stderr.write(`[bench] profile ${config.profile}, scenarios ${config.scenarios.join(', ')}; logs in ${context.logsDir}\n`);
 for (const name of config.scenarios) {
   const started = Date.now();

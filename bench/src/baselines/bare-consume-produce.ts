@@ -10,8 +10,8 @@
  * Environment: KAFKA_BROKERS, GROUP_ID, TOPIC_MESSAGES, TOPIC_MESSAGE_EVENTS,
  * TOPIC_ORDERS_PROCESSED, CONSUMER_MAX_BATCH (256), CONSUMER_PREFETCH (1024).
  */
-import { ProduceAcks, Producer, stringSerializer, type Message, type MessageToProduce } from '@platformatic/kafka';
-import { Consumer, FetchIsolationLevels, stringDeserializer } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, stringDeserializer, type Message, type MessageToProduce } from '@platformatic/kafka';
+import { baselineProducer } from './producer.js';
 
 const env = process.env;
 const brokers = (env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -19,15 +19,8 @@ const maxBatch = Number(env['CONSUMER_MAX_BATCH'] ?? 256);
 const eventsTopic = env['TOPIC_MESSAGE_EVENTS']!;
 const ordersTopic = env['TOPIC_ORDERS_PROCESSED']!;
 
-const producer = new Producer<string, Buffer, string, string>({
-  clientId: 'bench-bare-worker',
-  bootstrapBrokers: brokers,
-  serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
-  acks: ProduceAcks.ALL,
-  idempotent: true,
-  retries: 3,
-  retryDelay: 100,
-});
+// The defaults of Flowcast's JsonProducer, as the worker's OutputPublisher uses it.
+const producer = baselineProducer('bench-bare-worker', { retries: 3, retryDelay: 100 });
 const consumer = new Consumer<string, Buffer, string, string>({
   clientId: 'bench-bare-worker',
   bootstrapBrokers: brokers,

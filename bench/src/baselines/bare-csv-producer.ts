@@ -12,23 +12,15 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse';
-import { ProduceAcks, Producer, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
+import type { MessageToProduce } from '@platformatic/kafka';
+import { baselineProducer } from './producer.js';
 
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const topic = process.env['TOPIC'] ?? 'messages';
 const batchSize = Number(process.env['CSV_BATCH_SIZE'] ?? 100);
 const batchesPerWrite = Number(process.env['CSV_BATCHES_PER_WRITE'] ?? 8);
 
-const producer = new Producer<string, Buffer, string, string>({
-  clientId: 'bench-bare-csv',
-  bootstrapBrokers: brokers,
-  serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
-  acks: ProduceAcks.ALL,
-  idempotent: true,
-  transactionalId: `bench-bare-csv-${process.pid}`,
-  retries: 30,
-  retryDelay: 100,
-});
+// The settings of Flowcast's upload producers (IngestPublisher).
+const producer = baselineProducer('bench-bare-csv', { transactionalId: `bench-bare-csv-${process.pid}`, retries: 30, retryDelay: 100 });
 
 type Message = MessageToProduce<string, Buffer, string, string>;
 

@@ -7,20 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
+import { baselineProducer } from './producer.js';
 
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const topic = process.env['TOPIC'] ?? 'messages';
-
-const producer = new Producer<string, Buffer, string, string>({
-  clientId: 'bench-bare-ingest',
-  bootstrapBrokers: brokers,
-  serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
-  acks: ProduceAcks.ALL,
-  idempotent: true,
-  retries: 2,
-  retryDelay: 250,
-});
+// The retries of Flowcast's single-message producer (IngestPublisher).
+const producer = baselineProducer('bench-bare-ingest', { retries: 2, retryDelay: 250 });
 
 const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 app.post('/producers/send/single', async (request, reply) => {

@@ -85,6 +85,7 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
     context.report.add({ ...common, measure: 'latency max', unit: 'ms', flowcast: pick((outcome) => outcome.latency.max) });
     context.report.add({ ...common, measure: 'p50 to the 202', unit: 'ms', flowcast: pick((outcome) => outcome.toAccepted.percentile(0.5)) });
     context.report.add({ ...common, measure: 'p50 to message-received', unit: 'ms', flowcast: pick((outcome) => outcome.toReceived.percentile(0.5)) });
+    context.report.add({ ...common, measure: 'p99 to message-received', unit: 'ms', flowcast: pick((outcome) => outcome.toReceived.percentile(0.99)) });
     context.report.add({ ...common, measure: 'lost events', unit: 'count', flowcast: pick((outcome) => outcome.lostEvents), target: { atMost: file.thresholds.maxLostEvents }, combine: 'sum' });
     context.report.add({ ...common, measure: 'failed or dropped requests', unit: 'count', flowcast: pick((outcome) => outcome.httpErrors + outcome.dropped), target: { atMost: 0 }, combine: 'sum' });
     const failed = outcomes.reduce((sum, outcome) => sum + outcome.failed, 0);

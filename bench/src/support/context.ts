@@ -58,6 +58,7 @@ export class BenchContext {
       REDIS_KEY_PREFIX: `${prefix}:`,
       LOG_LEVEL: 'info',
       ...extra,
+      ...this.config.serviceEnv,
     };
   }
 
