@@ -3,7 +3,9 @@
  * `k6Rows` generated orders, or the file named by CSV_FILE (its data rows counted here).
  *
  *   k6 run loadtest/csv-upload.ts
- *   k6 run -e PRODUCER_URL=http://flowcast.example:3000 -e CSV_FILE=./orders.csv loadtest/csv-upload.ts
+ *   k6 run -e PRODUCER_URL=http://flowcast.example:3000 -e CSV_FILE=/data/orders.csv loadtest/csv-upload.ts
+ *
+ * k6 resolves a relative CSV_FILE against this script's folder, not the working directory.
  *
  * Reports `csv_rows_per_second` per upload; fails when the upload p95 or the error rate miss the
  * scenario's thresholds.
