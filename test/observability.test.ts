@@ -134,8 +134,12 @@ describe('a live Prometheus scraping the real services during a workload', () =>
     assert.equal(figures['processingMessages'], 0);
     assert.ok((figures['throughputPerSecond'] as number) > 0, 'messages finished within the window');
     assert.ok((figures['p95LatencyMs'] as number) > 0);
-    // The same figures, straight from the two workers' series.
-    const perWorker = await prometheus.query('sum by (instance) (flowcast_consumer_messages_processed_total)');
+    // The same figures, straight from the two workers' series, once Prometheus has scraped the last of them.
+    const finished = sent.processed + sent.failed;
+    const perWorker = await waitFor('the workers’ counters scraped', async () => {
+      const samples = await prometheus.query('sum by (instance) (flowcast_consumer_messages_processed_total)');
+      return samples.reduce((sum, sample) => sum + Number(sample.value[1]), 0) === finished ? samples : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 250 });
     assert.equal(perWorker.length, 2, 'both workers are scraped');
     assert.ok(perWorker.every((sample) => Number(sample.value[1]) > 0), 'both workers processed messages');
     assert.equal(perWorker.reduce((sum, sample) => sum + Number(sample.value[1]), 0), sent.processed + sent.failed);
