@@ -9,7 +9,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 }
 
 /** A multipart upload with the CSV in field `file`. */
-export async function postCsv(url: string, content: string | Uint8Array, field = 'file'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function postCsv(url: string, content: string | Uint8Array<ArrayBuffer>, field = 'file'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const form = new FormData();
   form.append(field, new Blob([content], { type: 'text/csv' }), 'orders.csv');
   const response = await fetch(url, { method: 'POST', body: form });
