@@ -40,3 +40,40 @@ export async function withKafkaDeadline<T>(work: Promise<T>, timeoutMs: number, 
     clearTimeout(timer);
   }
 }
+
+/** Node.js TLS error codes that mean "the brokers' certificate is not one we trust". */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A Kafka failure that configuration causes and only configuration fixes, said without the
+ * brokers' addresses (safe for `/readyz`): refused credentials, or an untrusted certificate.
+ * Undefined for anything else (unreachable, timeouts).
+ */
+export function kafkaConfigurationProblem(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const walk = (current: unknown): string | undefined => {
+    if (typeof current !== 'object' || current === null || seen.has(current)) return undefined;
+    seen.add(current);
+    const code = codeOf(current);
+    if (code === 'PLT_KFK_AUTHENTICATION') {
+      return 'SASL authentication failed: the brokers refused KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (or KAFKA_SASL_MECHANISM)';
+    }
+    if (code !== undefined && UNTRUSTED_CERTIFICATE_CODES.has(code)) {
+      return `TLS: the brokers' certificate is not trusted (${code}): set KAFKA_TLS_CA_FILE to the CA that signed it`;
+    }
+    const nested = [...(current instanceof AggregateError ? current.errors : []), (current as { cause?: unknown }).cause];
+    for (const inner of nested) {
+      const found = walk(inner);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return walk(error);
+}

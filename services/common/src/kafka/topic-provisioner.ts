@@ -1,6 +1,7 @@
 import type { KafkaConfig, TopicsConfig } from '../config/shared-environment.js';
 import type { TopicRole } from '../contracts/topics.js';
 import type { Logger } from '../nest/logging.js';
+import { kafkaConfigurationProblem } from './kafka-errors.js';
 import { ensureTopics } from './topics.js';
 
 const RETRY_EVERY_MS = 2_000;
@@ -47,7 +48,9 @@ export class TopicProvisioner {
       if (report.created.length > 0) this.logger.info({ topics: report.created }, 'created topics');
       this.#resolve();
     } catch (error) {
-      this.logger.warn({ err: error, retryInMs: RETRY_EVERY_MS }, 'cannot reach Kafka to create topics yet');
+      const problem = kafkaConfigurationProblem(error);
+      if (problem === undefined) this.logger.warn({ err: error, retryInMs: RETRY_EVERY_MS }, 'cannot reach Kafka to create topics yet');
+      else this.logger.error({ err: error, retryInMs: RETRY_EVERY_MS }, `cannot create topics: ${problem}`);
       this.#timer = setTimeout(() => void this.#attempt(), RETRY_EVERY_MS);
     }
   }

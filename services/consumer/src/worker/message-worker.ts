@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { BatchConsumer, KafkaMetrics, TopicProvisioner } from '@flowcast/common/kafka';
-import { LOGGER, type Logger, type ReadinessCheck } from '@flowcast/common/nest';
+import { LOGGER, ReadinessProblem, type Logger, type ReadinessCheck } from '@flowcast/common/nest';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { BatchHandler } from './batch-handler.js';
 
@@ -51,6 +51,6 @@ export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async check(): Promise<void> {
-    if (!this.#consumer.consuming) throw new Error('not consuming (joining the group or reconnecting)');
+    if (!this.#consumer.consuming) throw new ReadinessProblem('not consuming (joining the group or reconnecting)');
   }
 }

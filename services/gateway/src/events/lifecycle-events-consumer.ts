@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { lifecycleEventSchema, type LifecycleEvent } from '@flowcast/common/contracts';
 import { BatchConsumer, KafkaMetrics, TopicProvisioner, decodeJson, type ConsumedMessage } from '@flowcast/common/kafka';
-import { LOGGER, type Logger, type ReadinessCheck } from '@flowcast/common/nest';
+import { LOGGER, ReadinessProblem, type Logger, type ReadinessCheck } from '@flowcast/common/nest';
 import { contextFromHeaders, endSpan, SPAN_ATTRIBUTES, startMessageSpan, type MessageSpan } from '@flowcast/common/telemetry';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
@@ -58,7 +58,7 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
   }
 
   async check(): Promise<void> {
-    if (!this.#consumer.consuming) throw new Error('not consuming message-events');
+    if (!this.#consumer.consuming) throw new ReadinessProblem('not consuming message-events');
   }
 
   async #handle(messages: readonly ConsumedMessage[]): Promise<void> {
