@@ -43,6 +43,16 @@ export const kafkaEnvironment = {
   KAFKA_GROUP_PROTOCOL: z.enum(['consumer', 'classic']).default('consumer'),
 };
 
+/** Socket.IO tokens: the gateway verifies them; the producer signs one per accepted message or upload. */
+export const socketAuthEnvironment = {
+  /**
+   * HMAC secret of the Socket.IO tokens (JWT, HS256), at least 32 characters. Set on the gateway,
+   * clients need a token to connect and to read the status endpoints; set on the producer too, each
+   * 202 answer carries a token for its own message or upload. Unset: no tokens (development).
+   */
+  SOCKET_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (an HS256 key of 256 bits)').optional(),
+};
+
 /** Topic names and how to create them when missing. */
 export const topicsEnvironment = {
   TOPIC_MESSAGES: envVar.text(DEFAULT_TOPIC_NAMES.messages),

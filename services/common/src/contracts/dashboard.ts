@@ -9,6 +9,8 @@ export const dashboardConfigSchema = z.object({
   producerUrl: z.url(),
   /** A trace UI link with `{logId}` in it, or null when no trace UI is configured. */
   traceUrlTemplate: z.string().nullable(),
+  /** Whether Socket.IO connections and the status endpoints need a token (`SOCKET_AUTH_SECRET`). */
+  socketAuth: z.boolean(),
   /** The gateway replica that served this page. */
   instanceId: z.string(),
 });

@@ -19,6 +19,10 @@ export const ERROR_CODES = [
   'CSV_MALFORMED',
   'CSV_NOT_TEXT',
   'NOT_FOUND',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'REQUEST_TIMEOUT',
+  'RATE_LIMITED',
   'KAFKA_UNAVAILABLE',
   'SERVICE_UNAVAILABLE',
   'INVALID_RECORD',
@@ -44,6 +48,10 @@ export const HTTP_STATUS_BY_ERROR_CODE = {
   CSV_MALFORMED: 400,
   CSV_NOT_TEXT: 400,
   NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  REQUEST_TIMEOUT: 408,
+  RATE_LIMITED: 429,
   KAFKA_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
   INVALID_RECORD: 422,
@@ -77,6 +85,8 @@ export interface FlowcastErrorOptions {
   cause?: unknown;
   /** A transient error is worth retrying (a timeout, an unavailable dependency); others are not. */
   transient?: boolean;
+  /** HTTP response headers that go with the error, such as `WWW-Authenticate` on a 401. */
+  headers?: Record<string, string>;
 }
 
 /** The one error class of Flowcast: a code from `ERROR_CODES`, a message for humans, and where. */
@@ -85,12 +95,14 @@ export class FlowcastError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetails | undefined;
   readonly transient: boolean;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ErrorCode, message: string, options: FlowcastErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
     this.transient = options.transient ?? false;
+    this.headers = options.headers ?? {};
   }
 
   get httpStatus(): number {

@@ -95,7 +95,8 @@ export type SubscriptionTarget = z.infer<typeof subscriptionTargetSchema>;
 /** The acknowledgement of `subscribe` / `unsubscribe`: the client's rooms now, or why the target was refused. */
 export const subscriptionAckSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), rooms: z.array(z.string()) }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.literal('VALIDATION_FAILED'), message: z.string() }) }),
+  // FORBIDDEN: the client's token does not allow that id (only with SOCKET_AUTH_SECRET).
+  z.object({ ok: z.literal(false), error: z.object({ code: z.enum(['VALIDATION_FAILED', 'FORBIDDEN']), message: z.string() }) }),
 ]);
 export type SubscriptionAck = z.infer<typeof subscriptionAckSchema>;
 

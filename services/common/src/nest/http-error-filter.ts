@@ -58,6 +58,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent) {
+      // Already answered (a 408 from the request deadline): what failed after it concerns no one.
+      this.logger.debug({ err: error }, 'error after the answer was sent');
+      return;
+    }
     const body = toErrorBody(error);
     if (body.statusCode >= 500 && body.code !== 'KAFKA_UNAVAILABLE') {
       this.logger.error({ err: error }, 'request failed');
@@ -65,7 +70,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (body.details?.retryAfterSeconds !== undefined) {
       void reply.header('Retry-After', String(body.details.retryAfterSeconds));
     }
-    if (reply.sent) return;
+    const cause = error instanceof HttpException && error.cause instanceof FlowcastError ? error.cause : error;
+    if (cause instanceof FlowcastError) for (const [name, value] of Object.entries(cause.headers)) void reply.header(name, value);
     void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
 }
