@@ -5,6 +5,7 @@ import {
   kafkaEnvironment,
   parseEnvironment,
   serviceEnvironment,
+  socketAuthEnvironment,
   telemetryConfigFrom,
   telemetryEnvironment,
   topicsConfigFrom,
@@ -13,6 +14,7 @@ import {
   type TelemetryConfig,
   type TopicsConfig,
 } from '@flowcast/common/config';
+import { z } from 'zod';
 import { ORDER_FIELDS } from '@flowcast/common/contracts';
 
 const MIB = 1024 * 1024;
@@ -23,7 +25,40 @@ const producerEnvironment = {
   ...kafkaEnvironment,
   ...topicsEnvironment,
   ...telemetryEnvironment,
-  /** Stable id of this instance in logs and transactional ids; defaults to host and pid. */
+  ...socketAuthEnvironment,
+  /** Lifetime of the Socket.IO token of each 202 answer (with SOCKET_AUTH_SECRET), in seconds. */
+  SOCKET_TOKEN_TTL_SECONDS: envVar.integer(3_600, { min: 60 }),
+  /**
+   * API keys, comma-separated, each at least 16 characters. Set: the ingest endpoints answer 401
+   * unless the request sends one as `Authorization: Bearer <key>` or `X-API-Key: <key>`
+   * (`/healthz`, `/readyz`, `/metrics` and `/docs` stay open). Unset: open (development).
+   */
+  API_KEYS: envVar
+    .list([])
+    .refine((keys) => keys.every((key) => key.length >= 16), 'every key must be at least 16 characters')
+    .refine((keys) => keys.every((key) => /^[\x21-\x7e]+$/.test(key)), 'keys are printable ASCII without spaces or commas'),
+  /**
+   * Requests to the ingest endpoints per client per RATE_LIMIT_WINDOW_MS, on each replica; a
+   * client is its API key, or its address without one. Over it: 429 with Retry-After. 0: no limit.
+   */
+  RATE_LIMIT_MAX: envVar.integer(0, { min: 0 }),
+  /** The rate limit's window. */
+  RATE_LIMIT_WINDOW_MS: envVar.integer(60_000, { min: 1_000 }),
+  /**
+   * Which proxies to trust for the client's address (rate limits, logs): `false`, `true` (any),
+   * a hop count (1: the ingress in front of the pod), or addresses/CIDRs, comma-separated.
+   */
+  TRUST_PROXY: z
+    .string()
+    .transform((value): boolean | number | string[] =>
+      value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value.split(',').map((item) => item.trim()),
+    )
+    .default(false),
+  /**
+   * Longest a request may take to arrive, body included, in milliseconds: a stalled or endless
+   * upload is answered 408 and its connection closed, and nothing of it is accepted.
+   */
+  REQUEST_TIMEOUT_MS: envVar.integer(300_000, { min: 1_000 }),
   INSTANCE_ID: envVar.optionalText(),
   /**
    * Origins whose browser pages may call the ingest API, comma-separated; `*` allows all
@@ -71,6 +106,15 @@ export interface ProducerConfig {
     batchesPerWrite: number;
   };
   delivery: { sendTimeoutMs: number; retryAfterSeconds: number };
+  /** The HTTP edge: API keys (none: open), rate limit (undefined: none), proxies, request deadline. */
+  edge: {
+    apiKeys: readonly string[];
+    rateLimit: { max: number; windowMs: number } | undefined;
+    trustProxy: boolean | number | string[];
+    requestTimeoutMs: number;
+  };
+  /** Socket.IO tokens in the 202 answers; undefined without SOCKET_AUTH_SECRET. */
+  socketTokens: { secret: string; ttlSeconds: number } | undefined;
 }
 
 /** Reads and validates the producer's configuration, once, from the environment. */
@@ -99,6 +143,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProducerConfig
       batchesPerWrite: variables.CSV_BATCHES_PER_WRITE,
     },
     delivery: { sendTimeoutMs: variables.KAFKA_SEND_TIMEOUT_MS, retryAfterSeconds: variables.RETRY_AFTER_SECONDS },
+    edge: {
+      apiKeys: variables.API_KEYS,
+      rateLimit: variables.RATE_LIMIT_MAX === 0 ? undefined : { max: variables.RATE_LIMIT_MAX, windowMs: variables.RATE_LIMIT_WINDOW_MS },
+      trustProxy: variables.TRUST_PROXY,
+      requestTimeoutMs: variables.REQUEST_TIMEOUT_MS,
+    },
+    socketTokens:
+      variables.SOCKET_AUTH_SECRET === undefined
+        ? undefined
+        : { secret: variables.SOCKET_AUTH_SECRET, ttlSeconds: variables.SOCKET_TOKEN_TTL_SECONDS },
   };
 }
 

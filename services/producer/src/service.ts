@@ -3,6 +3,7 @@ import { createLogger, runService } from '@flowcast/common/nest';
 import type { Telemetry } from '@flowcast/common/telemetry/launch';
 import { AppModule } from './app.module.js';
 import type { ProducerConfig } from './config.js';
+import { installIngestEdge } from './edge/ingest-edge.js';
 
 /** The producer application; `main.ts` imports it once telemetry runs. */
 export async function run(config: ProducerConfig, telemetry: Telemetry): Promise<void> {
@@ -14,11 +15,14 @@ export async function run(config: ProducerConfig, telemetry: Telemetry): Promise
     service: config.service,
     telemetry,
     bodyLimit: config.limits.maxBodyBytes,
-    configure: (app) => {
+    // Node.js' own deadline is a backstop: the edge answers 408 with an error body first.
+    http: { trustProxy: config.edge.trustProxy, requestTimeoutMs: config.edge.requestTimeoutMs + 10_000 },
+    configure: async (app) => {
       // Browser pages of other origins (the dashboard, served by the gateway) send and upload here.
       app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['Retry-After'] });
       // Only JSON and multipart are accepted; anything else is a 415, not a string body.
       app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+      await installIngestEdge(app, config, logger);
     },
   });
 }

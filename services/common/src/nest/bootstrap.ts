@@ -19,10 +19,21 @@ export interface ServiceOptions {
   service: { port: number; host: string; shutdownTimeoutMs: number };
   /** Largest request body Fastify parses, in bytes. */
   bodyLimit?: number;
+  /**
+   * The HTTP edge: which proxies to trust for the client address (Fastify's `trustProxy`: a hop
+   * count, addresses, or true), and the longest a request may take to arrive, after which Node.js
+   * answers 408 and closes the connection (0: no limit).
+   */
+  http?: { trustProxy?: boolean | number | string[]; requestTimeoutMs?: number };
   /** Runs after the app is created and before it listens (plugins, adapters, CORS). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
   /** Flushed last on shutdown, so that the spans of the final requests are exported. */
   telemetry?: Telemetry;
+}
+
+/** Fastify's `trustProxy`: a hop count as the function Fastify would make of it (its types take no number). */
+function trustProxyOption(trust: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 /**
@@ -36,6 +47,8 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
 
   const adapter = new FastifyAdapter({
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.http?.trustProxy === undefined ? {} : { trustProxy: trustProxyOption(options.http.trustProxy) }),
+    ...(options.http?.requestTimeoutMs === undefined ? {} : { requestTimeout: options.http.requestTimeoutMs }),
     // Requests carry their own ids in logs; Fastify's default logger is replaced by ours.
     logger: false,
     return503OnClosing: true,

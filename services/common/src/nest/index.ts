@@ -4,3 +4,4 @@ export * from './http-error-filter.js';
 export * from './logging.js';
 export * from './operations.js';
 export * from './http-metrics.js';
+export * from './security-headers.js';

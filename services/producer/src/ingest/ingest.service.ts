@@ -7,8 +7,10 @@ import type {
   IngestEnvelope,
   IngestRecord,
   SingleAccepted,
+  SocketTokenGrant,
 } from '@flowcast/common/contracts';
 import type { OutgoingRecord } from '@flowcast/common/kafka';
+import { SocketTokens } from '@flowcast/common/auth';
 import { LOGGER, type Logger } from '@flowcast/common/nest';
 import {
   endSpan,
@@ -38,7 +40,18 @@ export class IngestService {
     private readonly metrics: IngestMetrics,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#tokens = config.socketTokens === undefined ? undefined : new SocketTokens(config.socketTokens.secret);
+  }
+
+  /** Signs the Socket.IO token of each answer, when the producer shares the gateway's secret. */
+  readonly #tokens: SocketTokens | undefined;
+
+  /** A token for exactly what was accepted, so that the client can follow it on the gateway. */
+  async #socketToken(grant: SocketTokenGrant): Promise<{ socketToken?: string }> {
+    if (this.#tokens === undefined || this.config.socketTokens === undefined) return {};
+    return { socketToken: await this.#tokens.sign(grant, this.config.socketTokens.ttlSeconds) };
+  }
 
   async acceptSingle(record: IngestRecord): Promise<SingleAccepted> {
     const envelope: IngestEnvelope = {
@@ -58,7 +71,12 @@ export class IngestService {
     }
     this.metrics.accepted('SINGLE_MESSAGE', 1);
     this.logger.debug({ logId: envelope.logId }, 'message accepted');
-    return { logId: envelope.logId, dataType: 'SINGLE_MESSAGE', acceptedAt: envelope.producedAt };
+    return {
+      logId: envelope.logId,
+      dataType: 'SINGLE_MESSAGE',
+      acceptedAt: envelope.producedAt,
+      ...(await this.#socketToken({ logs: [envelope.logId] })),
+    };
   }
 
   /**
@@ -105,7 +123,7 @@ export class IngestService {
     tagActiveSpan({ 'flowcast.batch_count': accepted.batchCount, 'flowcast.row_count': accepted.totalRows });
     this.metrics.accepted('CSV_BATCH', accepted.batchCount, accepted.totalRows);
     this.logger.info({ uploadId, rows: accepted.totalRows, batches: accepted.batchCount }, 'upload accepted');
-    return accepted;
+    return { ...accepted, ...(await this.#socketToken({ uploads: [uploadId] })) };
   }
 
   /** The span of a message's write to Kafka; a CSV batch's starts a trace linked to the upload. */
