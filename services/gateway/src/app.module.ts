@@ -13,6 +13,7 @@ import {
   type Logger,
   type ReadinessCheck,
 } from '@flowcast/common/nest';
+import { GatewayAuth } from './auth/gateway-auth.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config.js';
 import { DashboardController } from './dashboard/dashboard.js';
 import { flowcastAsyncApi } from './docs/asyncapi.js';
@@ -49,7 +50,7 @@ class ConnectionsLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
-    const redis = config.redis === undefined ? undefined : createRedisClient(config.redis.url);
+    const redis = config.redis === undefined ? undefined : createRedisClient(config.redis.url, config.redis.password);
     const view: StatusView =
       redis === undefined || config.redis === undefined
         ? new MemoryStatusView(config.statusTtlSeconds)
@@ -77,6 +78,7 @@ export class AppModule {
           inject: [LifecycleEventsConsumer],
         },
         ShutdownState,
+        GatewayAuth,
         RealtimeGateway,
         Broadcaster,
         LifecycleEventsConsumer,

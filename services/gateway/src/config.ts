@@ -2,12 +2,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
+  ConfigurationError,
   envVar,
   instanceIdFrom,
   kafkaConfigFrom,
   kafkaEnvironment,
   parseEnvironment,
   serviceEnvironment,
+  socketAuthEnvironment,
   telemetryConfigFrom,
   telemetryEnvironment,
   topicsConfigFrom,
@@ -23,6 +25,7 @@ const gatewayEnvironment = {
   ...kafkaEnvironment,
   ...topicsEnvironment,
   ...telemetryEnvironment,
+  ...socketAuthEnvironment,
   /** This replica's id in logs and in Redis; set it to the pod name on Kubernetes. */
   INSTANCE_ID: envVar.optionalText(),
   /**
@@ -30,6 +33,11 @@ const gatewayEnvironment = {
    * Unset: one replica with the in-memory adapter and status view.
    */
   REDIS_URL: envVar.url(),
+  /**
+   * Redis password (`requirepass`, or the password of the URL's ACL user); wins over a password in
+   * REDIS_URL, and needs no URL encoding. Unset: the URL's own, if any.
+   */
+  REDIS_PASSWORD: envVar.optionalText(),
   /** Prefix of every Redis key and stream the gateway uses. */
   REDIS_KEY_PREFIX: envVar.text('flowcast:'),
   /** Origins allowed to connect (Socket.IO and HTTP), comma-separated; `*` allows all (development). */
@@ -82,7 +90,9 @@ export interface GatewayConfig {
   kafka: KafkaConfig;
   topics: TopicsConfig;
   telemetry: TelemetryConfig;
-  redis: { url: string; keyPrefix: string } | undefined;
+  redis: { url: string; password: string | undefined; keyPrefix: string } | undefined;
+  /** Socket.IO tokens: undefined when connections and the status endpoints are open. */
+  auth: { secret: string } | undefined;
   corsOrigins: true | string[];
   groupId: string;
   startFrom: 'earliest' | 'latest';
@@ -110,7 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     kafka: kafkaConfigFrom(variables, 'gateway'),
     topics: topicsConfigFrom(variables),
     telemetry: telemetryConfigFrom(variables, 'gateway'),
-    redis: variables.REDIS_URL === undefined ? undefined : { url: variables.REDIS_URL, keyPrefix: variables.REDIS_KEY_PREFIX },
+    redis:
+      variables.REDIS_URL === undefined
+        ? undefined
+        : { url: variables.REDIS_URL, password: variables.REDIS_PASSWORD, keyPrefix: variables.REDIS_KEY_PREFIX },
+    auth: variables.SOCKET_AUTH_SECRET === undefined ? undefined : { secret: variables.SOCKET_AUTH_SECRET },
     corsOrigins: variables.CORS_ORIGINS.includes('*') ? true : variables.CORS_ORIGINS,
     groupId: variables.GATEWAY_GROUP_ID,
     startFrom: variables.GATEWAY_START_FROM,
@@ -139,6 +153,13 @@ function builtDashboardDir(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The secret the token command (`npm run token`) signs with: SOCKET_AUTH_SECRET, required there. */
+export function loadTokenSecret(env: NodeJS.ProcessEnv = process.env): string {
+  const { SOCKET_AUTH_SECRET } = parseEnvironment(socketAuthEnvironment, env);
+  if (SOCKET_AUTH_SECRET === undefined) throw new ConfigurationError(['SOCKET_AUTH_SECRET: required to sign tokens (the gateway’s secret)']);
+  return SOCKET_AUTH_SECRET;
 }
 
 export const GATEWAY_CONFIG = Symbol('flowcast.gateway-config');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
-import { createLogger, runService } from '@flowcast/common/nest';
+import { createLogger, runService, useSecurityHeaders } from '@flowcast/common/nest';
 import type { Telemetry } from '@flowcast/common/telemetry/launch';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config.js';
@@ -20,6 +20,7 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
     telemetry,
     configure: async (app) => {
       app.enableCors({ origin: config.corsOrigins, credentials: true });
+      await useSecurityHeaders(app, dashboardCsp(config.dashboard.producerUrl));
       await serveDashboard(app, config.dashboard.dir, logger);
       const redis = app.get<Redis | null>(REDIS_CLIENT);
       app.useWebSocketAdapter(
@@ -42,4 +43,24 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
       if (redis === null) logger.info('no REDIS_URL: single replica with the in-memory adapter and status view');
     },
   });
+}
+
+/**
+ * The dashboard's Content-Security-Policy: its own scripts only, styles inline as well (Vue's
+ * static markup carries style attributes), and connections to its own origin (REST, Socket.IO
+ * over WebSocket and polling) and to the producer, which the page sends messages to.
+ */
+function dashboardCsp(producerUrl: string): Record<string, string[]> {
+  return {
+    'default-src': ["'self'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'", "'unsafe-inline'"],
+    'img-src': ["'self'", 'data:'],
+    'font-src': ["'self'"],
+    'connect-src': ["'self'", new URL(producerUrl).origin],
+    'object-src': ["'none'"],
+    'base-uri': ["'self'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+  };
 }

@@ -16,6 +16,7 @@ export class DashboardController {
     this.#config = {
       producerUrl: config.dashboard.producerUrl,
       traceUrlTemplate: config.dashboard.traceUrlTemplate,
+      socketAuth: config.auth !== undefined,
       instanceId: config.service.instanceId,
     };
   }
@@ -39,7 +40,8 @@ export async function serveDashboard(app: NestFastifyApplication, dir: string | 
       .getHttpAdapter()
       .getInstance()
       .get('/', (_request, reply) => {
-        void reply.status(503).type('text/plain; charset=utf-8').send(`The dashboard is not built: run npm run build (looked in ${dir}).\n`);
+        // The folder is in the log above, not in the answer: no paths of the server in responses.
+        void reply.status(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run npm run build.\n');
       });
     return;
   }
