@@ -44,11 +44,10 @@ export async function installIngestEdge(app: NestFastifyApplication, config: Pro
           const id = keys.identify(ApiKeys.presented(request.headers));
           return id === undefined ? `address:${request.ip}` : `key:${id}`;
         },
-        errorResponseBuilder: (request, context) => {
+        errorResponseBuilder: (_request, context) => {
           const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
           return new FlowcastError('RATE_LIMITED', `Too many requests: at most ${context.max} per ${limit.windowMs / 1000} s. Retry in ${seconds} s`, {
             details: { retryAfterSeconds: seconds },
-            headers: closeIfUnread(request),
           });
         },
       }) as onRequestAsyncHookHandler,
@@ -67,7 +66,7 @@ export async function installIngestEdge(app: NestFastifyApplication, config: Pro
       throw new FlowcastError(
         'UNAUTHORIZED',
         presented === undefined ? 'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>' : 'The API key is not valid',
-        { headers: { 'WWW-Authenticate': presented === undefined ? CHALLENGE : `${CHALLENGE}, error="invalid_token"`, ...closeIfUnread(request) } },
+        { headers: { 'WWW-Authenticate': presented === undefined ? CHALLENGE : `${CHALLENGE}, error="invalid_token"` } },
       );
     });
   }
@@ -98,9 +97,4 @@ function requestDeadline(timeoutMs: number, logger: Logger): onRequestHookHandle
     reply.raw.once('close', () => clearTimeout(timer));
     done();
   };
-}
-
-/** `Connection: close` on an early error answer, so that an unread body is not read only to be discarded. */
-function closeIfUnread(request: FastifyRequest): Record<string, string> {
-  return request.raw.complete ? {} : { Connection: 'close' };
 }
