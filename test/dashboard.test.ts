@@ -54,6 +54,7 @@ describe('the dashboard in a real browser', () => {
     assert.deepEqual((await getJson(`${gateway}/config.json`)).body, {
       producerUrl: pipeline.producerUrl,
       traceUrlTemplate: 'http://traces.test/search?logId={logId}',
+      socketAuth: false,
       instanceId: `${pipeline.id}-gateway-1`,
     });
 

@@ -8,6 +8,7 @@ import type {
   LogStatus,
   ServerToClientEvents,
   SingleAccepted,
+  SocketConnectErrorData,
   StatsUpdatedPayload,
   SubscriptionAck,
   SubscriptionTarget,
@@ -30,7 +31,12 @@ export interface ConnectionChange {
   attempt?: number;
   /** On `reconnecting` or `disconnected`: why. */
   reason?: string;
+  /** On `disconnected`: the gateway refused the token (missing, invalid or expired). */
+  unauthorized?: SocketConnectErrorData['reason'];
 }
+
+/** A token, or a function that gives the current one: it is called at each (re)connection. */
+export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
 
 export interface FlowcastClientOptions {
   /** The gateway (Socket.IO and the status API). Default: the page's own origin in a browser. */
@@ -39,6 +45,13 @@ export interface FlowcastClientOptions {
   producerUrl?: string;
   /** Passed to socket.io-client; the default transports are WebSocket with polling as the fallback. */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * The gateway's token, where it has SOCKET_AUTH_SECRET: sent in the Socket.IO handshake and as
+   * `Authorization: Bearer` to the status endpoints. A function is asked again at each reconnection.
+   */
+  token?: TokenSource;
+  /** The producer's API key, where it has API_KEYS: sent as `Authorization: Bearer`. */
+  apiKey?: string;
 }
 
 /** An HTTP error from Flowcast, with its error body (code, message, row/column/field). */
@@ -65,6 +78,11 @@ export interface UploadCsvOptions {
   onProgress?: (progress: UploadProgress) => void;
   /** Stops following the upload (the upload itself goes on). */
   signal?: AbortSignal;
+  /**
+   * Follows the upload with this token rather than the one the producer's answer carries (when
+   * it shares the gateway's secret) or the client's own.
+   */
+  token?: TokenSource;
   /** The file name sent with the multipart body. */
   fileName?: string;
 }
@@ -106,12 +124,16 @@ export class FlowcastClient {
   readonly #subscriptions = new Map<string, SubscriptionTarget>();
   readonly #connectionListeners = new Set<(change: ConnectionChange) => void>();
   #state: ConnectionChange = { state: 'connecting' };
+  #token: TokenSource | undefined;
+  #apiKey: string | undefined;
 
   constructor(options: FlowcastClientOptions = {}) {
     this.gatewayUrl = trimSlash(options.gatewayUrl ?? pageOrigin());
     this.producerUrl = trimSlash(options.producerUrl ?? DEFAULT_PRODUCER_URL);
+    this.#token = options.token;
+    this.#apiKey = options.apiKey;
     this.#socketOptions = { transports: ['websocket', 'polling'], ...options.socket };
-    this.socket = io(this.gatewayUrl, this.#socketOptions);
+    this.socket = io(this.gatewayUrl, { ...this.#socketOptions, auth: handshakeAuth(() => this.#token) });
     this.socket.on('connect', () => {
       this.#setState({ state: 'connected', recovered: this.socket.recovered });
       // Rooms survive only a recovered session; otherwise subscribe again.
@@ -121,13 +143,28 @@ export class FlowcastClient {
       this.#setState({ state: this.socket.active ? 'reconnecting' : 'disconnected', reason });
     });
     this.socket.on('connect_error', (error) => {
-      if (!this.socket.active) this.#setState({ state: 'disconnected', reason: error.message });
+      const refused = refusal(error);
+      if (!this.socket.active) this.#setState({ state: 'disconnected', reason: error.message, ...(refused === undefined ? {} : { unauthorized: refused }) });
     });
     this.socket.io.on('reconnect_attempt', (attempt) => this.#setState({ state: 'reconnecting', attempt }));
   }
 
   get connection(): ConnectionChange {
     return this.#state;
+  }
+
+  /**
+   * Changes the gateway token (after a refusal, or before it expires) and reconnects with it.
+   * Follow connections opened later use it too.
+   */
+  setToken(token: TokenSource | undefined): void {
+    this.#token = token;
+    this.socket.disconnect().connect();
+  }
+
+  /** Changes the producer API key of later requests. */
+  setApiKey(apiKey: string | undefined): void {
+    this.#apiKey = apiKey;
   }
 
   /** Calls `listener` now and at every change of the connection; returns a function that stops it. */
@@ -159,9 +196,12 @@ export class FlowcastClient {
     return rooms;
   }
 
-  /** Opens a connection of its own subscribed to `target`, so that this one keeps every event. */
-  follow(target: SubscriptionTarget): Followed {
-    const socket: FlowcastSocket = io(this.gatewayUrl, { ...this.#socketOptions, forceNew: true });
+  /**
+   * Opens a connection of its own subscribed to `target`, so that this one keeps every event;
+   * with `token`, that connection presents it instead of the client's.
+   */
+  follow(target: SubscriptionTarget, { token }: { token?: TokenSource } = {}): Followed {
+    const socket: FlowcastSocket = io(this.gatewayUrl, { ...this.#socketOptions, forceNew: true, auth: handshakeAuth(() => token ?? this.#token) });
     const resubscribed = new Set<() => void>();
     let first: { resolve: (rooms: string[]) => void; reject: (error: unknown) => void } | undefined;
     const subscribed = new Promise<string[]>((resolve, reject) => (first = { resolve, reject }));
@@ -199,7 +239,7 @@ export class FlowcastClient {
   async sendSingle(record: IngestRecord): Promise<SingleAccepted> {
     return request<SingleAccepted>(`${this.producerUrl}${INGEST_ROUTES.single}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...bearer(this.#apiKey) },
       body: JSON.stringify(record),
     });
   }
@@ -211,7 +251,7 @@ export class FlowcastClient {
   uploadCsv(file: Blob | string, options: UploadCsvOptions = {}): CsvUpload {
     const form = new FormData();
     form.append(CSV_FILE_FIELD, typeof file === 'string' ? new Blob([file], { type: 'text/csv' }) : file, options.fileName ?? fileNameOf(file));
-    const accepted = request<CsvAccepted>(`${this.producerUrl}${INGEST_ROUTES.csv}`, { method: 'POST', body: form });
+    const accepted = request<CsvAccepted>(`${this.producerUrl}${INGEST_ROUTES.csv}`, { method: 'POST', body: form, headers: bearer(this.#apiKey) });
     const updates = new UpdateQueue<UploadProgress>();
     const done = accepted.then((answer) => this.#follow(answer, updates, options));
     done.catch((error: unknown) => updates.fail(error));
@@ -220,7 +260,9 @@ export class FlowcastClient {
 
   async #follow(accepted: CsvAccepted, updates: UpdateQueue<UploadProgress>, options: UploadCsvOptions): Promise<UploadProgress> {
     const tracker = new UploadTracker(accepted);
-    const followed = this.follow({ uploadId: accepted.uploadId });
+    // The answer's own token allows exactly this upload; the client's may not.
+    const token = options.token ?? accepted.socketToken ?? this.#token;
+    const followed = this.follow({ uploadId: accepted.uploadId }, token === undefined ? {} : { token });
     let last = '';
     const publish = () => {
       const progress = tracker.progress;
@@ -258,7 +300,7 @@ export class FlowcastClient {
           return;
         }
         fetching = true;
-        this.uploadStatus(accepted.uploadId)
+        this.#uploadStatus(accepted.uploadId, token)
           .then((snapshot) => {
             if (snapshot !== undefined) tracker.applySnapshot(snapshot);
           })
@@ -292,18 +334,26 @@ export class FlowcastClient {
   }
 
   /** `GET /api/logs/:logId`; undefined while the gateway has not seen the message. */
-  logStatus(logId: string): Promise<LogStatus | undefined> {
-    return request<LogStatus>(`${this.gatewayUrl}${GATEWAY_ROUTES.logs}/${encodeURIComponent(logId)}`).catch(undefinedOn404);
+  async logStatus(logId: string): Promise<LogStatus | undefined> {
+    return request<LogStatus>(`${this.gatewayUrl}${GATEWAY_ROUTES.logs}/${encodeURIComponent(logId)}`, {
+      headers: bearer(await tokenOf(this.#token)),
+    }).catch(undefinedOn404);
   }
 
   /** `GET /api/uploads/:uploadId`; undefined while the gateway has seen none of its batches. */
   uploadStatus(uploadId: string): Promise<UploadProgress | undefined> {
-    return request<UploadProgress>(`${this.gatewayUrl}${GATEWAY_ROUTES.uploads}/${encodeURIComponent(uploadId)}`).catch(undefinedOn404);
+    return this.#uploadStatus(uploadId, this.#token);
+  }
+
+  async #uploadStatus(uploadId: string, token: TokenSource | undefined): Promise<UploadProgress | undefined> {
+    return request<UploadProgress>(`${this.gatewayUrl}${GATEWAY_ROUTES.uploads}/${encodeURIComponent(uploadId)}`, {
+      headers: bearer(await tokenOf(token)),
+    }).catch(undefinedOn404);
   }
 
   /** `GET /api/stats`: the figures of `stats-updated`, now. */
-  stats(): Promise<StatsUpdatedPayload> {
-    return request<StatsUpdatedPayload>(`${this.gatewayUrl}${GATEWAY_ROUTES.stats}`);
+  async stats(): Promise<StatsUpdatedPayload> {
+    return request<StatsUpdatedPayload>(`${this.gatewayUrl}${GATEWAY_ROUTES.stats}`, { headers: bearer(await tokenOf(this.#token)) });
   }
 
   /** `GET /config.json` of a gateway that serves the dashboard. */
@@ -332,6 +382,30 @@ function listen<Event extends ServerEvent>(socket: FlowcastSocket, event: Event,
   const untyped = socket as unknown as { on(event: string, listener: unknown): void; off(event: string, listener: unknown): void };
   untyped.on(event, listener);
   return () => untyped.off(event, listener);
+}
+
+/** The handshake `auth` of socket.io-client: asked at each (re)connection, so that a fresh token is sent. */
+function handshakeAuth(source: () => TokenSource | undefined): (callback: (auth: object) => void) => void {
+  return (callback) => {
+    tokenOf(source()).then(
+      (token) => callback(token === undefined ? {} : { token }),
+      () => callback({}),
+    );
+  };
+}
+
+async function tokenOf(source: TokenSource | undefined): Promise<string | undefined> {
+  return typeof source === 'function' ? await source() : source;
+}
+
+function bearer(credential: string | undefined): Record<string, string> {
+  return credential === undefined || credential === '' ? {} : { authorization: `Bearer ${credential}` };
+}
+
+/** Why the gateway refused the connection's token, when it did. */
+function refusal(error: Error): SocketConnectErrorData['reason'] | undefined {
+  const data = (error as Error & { data?: Partial<SocketConnectErrorData> }).data;
+  return data?.code === 'UNAUTHORIZED' ? data.reason : undefined;
 }
 
 function ack(socket: FlowcastSocket, event: 'subscribe' | 'unsubscribe', target: SubscriptionTarget): Promise<string[]> {

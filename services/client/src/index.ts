@@ -11,6 +11,7 @@ export {
   type Followed,
   type ServerEvent,
   type ServerEventPayload,
+  type TokenSource,
   type UploadCsvOptions,
 } from './client.js';
 export { UploadTracker } from './upload-tracker.js';
@@ -32,6 +33,7 @@ export type {
   ProcessingStartedPayload,
   ServerToClientEvents,
   SingleAccepted,
+  SocketConnectErrorData,
   StatsUpdatedPayload,
   SubscriptionAck,
   SubscriptionTarget,
