@@ -31,8 +31,8 @@ export class SocketTokenError extends Error {
   }
 }
 
-/** Clock skew tolerated between the pods that sign and those that verify. */
-const CLOCK_TOLERANCE_SECONDS = 5;
+/** Clock skew tolerated between the pods that sign and those that verify: a token is valid until exp + this. */
+export const TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Signs and verifies Socket.IO tokens (JWT, HS256) with the deployment's shared secret. */
 export class SocketTokens {
@@ -67,7 +67,7 @@ export class SocketTokens {
         algorithms: [SOCKET_TOKEN_ALGORITHM],
         audience: SOCKET_TOKEN_AUDIENCE,
         requiredClaims: ['exp'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        clockTolerance: TOKEN_CLOCK_TOLERANCE_SECONDS,
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) {

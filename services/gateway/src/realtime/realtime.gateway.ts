@@ -9,7 +9,7 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import { allowsTarget, type SocketAccess } from '@flowcast/common/auth';
+import { TOKEN_CLOCK_TOLERANCE_SECONDS, allowsTarget, type SocketAccess } from '@flowcast/common/auth';
 import {
   CONNECTION_SUCCESS_MESSAGE,
   ROOM_ALL,
@@ -101,7 +101,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   #closeAtExpiry(client: RealtimeSocket): void {
     const expiresAt = client.data.access?.expiresAt;
     if (expiresAt === undefined) return;
-    const timer = setTimeout(() => client.conn.close(), Math.max(0, Math.min(expiresAt - Date.now(), LONGEST_TIMER_MS)));
+    // Once the tolerance has passed too, so that the reconnection is refused rather than let in again.
+    const closeAt = expiresAt + TOKEN_CLOCK_TOLERANCE_SECONDS * 1_000 + 1_000;
+    const timer = setTimeout(() => client.conn.close(), Math.max(0, Math.min(closeAt - Date.now(), LONGEST_TIMER_MS)));
     timer.unref();
     this.#expiries.set(client.id, timer);
   }
