@@ -327,19 +327,14 @@ describe('helm chart: its promises', () => {
     assert.match(renderError({ set: { 'topics.replicationFactor': 3 } }), /topics\.replicationFactor \(3\) exceeds kafka\.strimzi\.nodePool\.replicas \(1\)/);
   });
 
-  it('sets only variables the services read (and those announced by the observability and security issues)', () => {
+  it('sets only variables the services read', () => {
     const declared = (path: string) => [...source(path).matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1]!);
     const shared = declared('services/common/src/config/shared-environment.ts');
-    // Announced for issues 3 (OpenTelemetry, PROMETHEUS_URL) and 5 (API keys, socket tokens, rate limits).
-    const announced: Record<string, string[]> = {
-      producer: ['API_KEYS', 'RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS'],
-      consumer: [],
-      gateway: ['SOCKET_AUTH_SECRET'],
-    };
     for (const [name, files] of Object.entries(MATRIX)) {
       const objects = render({ files });
       for (const component of COMPONENTS) {
-        const known = new Set([...shared, ...declared(`services/${component}/src/config.ts`), ...announced[component]!, 'POD_NAME', 'POD_NAMESPACE', 'REDIS_PASSWORD']);
+        // OTEL_* are read by the OpenTelemetry SDK itself; POD_* only feed $(…) references.
+        const known = new Set([...shared, ...declared(`services/${component}/src/config.ts`), 'POD_NAME', 'POD_NAMESPACE']);
         const names = [...Object.keys(configMap(objects, component)), ...(container(objects, component).env ?? []).map((variable) => variable.name)];
         for (const variable of names) {
           if (variable.startsWith('OTEL_')) continue;
@@ -373,6 +368,94 @@ describe('helm chart: its promises', () => {
     }
     const topics = find(objects, 'KafkaTopic').map((topic) => (topic.spec as { topicName: string; replicas: number }).topicName);
     assert.deepEqual(topics.sort(), ['message-events', 'messages', 'messages.dlq', 'orders.processed']);
+  });
+});
+
+/** A container's variable that comes from a Secret, as "secret/key"; undefined when it is not set. */
+function secretRef(objects: K8sObject[], component: string, variable: string): string | undefined {
+  const found = container(objects, component).env?.find((entry) => entry.name === variable);
+  const ref = found?.valueFrom?.secretKeyRef;
+  return ref === undefined ? undefined : `${ref.name}/${ref.key}`;
+}
+
+function testPodRef(objects: K8sObject[], variable: string): string | undefined {
+  const pod = one(objects, 'Pod', 'flowcast-test-pipeline');
+  const ref = podSpec(pod)!.containers[0]!.env?.find((entry) => entry.name === variable)?.valueFrom?.secretKeyRef;
+  return ref === undefined ? undefined : `${ref.name}/${ref.key}`;
+}
+
+function secretData(objects: K8sObject[], name: string): Record<string, string> {
+  const secret = find(objects, 'Secret').find((object) => object.metadata.name === name);
+  return Object.fromEntries(Object.entries(secret?.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+}
+
+describe('helm chart: production-safe defaults (API keys, Socket.IO tokens, rate limit), development open', () => {
+  it('by default requires an API key and a Socket.IO token, with credentials the chart generates', () => {
+    const objects = render();
+    const generated = secretData(objects, 'flowcast-credentials');
+    assert.match(generated['api-keys'] ?? '', /^[A-Za-z0-9]{40}$/, 'one generated key');
+    assert.match(generated['socket-auth-secret'] ?? '', /^[A-Za-z0-9]{48}$/, 'a generated secret, longer than the 32 characters required');
+    assert.equal(secretRef(objects, 'producer', 'API_KEYS'), 'flowcast-credentials/api-keys');
+    // The gateway verifies the tokens, the producer signs one into each 202; the workers need none.
+    assert.equal(secretRef(objects, 'gateway', 'SOCKET_AUTH_SECRET'), 'flowcast-credentials/socket-auth-secret');
+    assert.equal(secretRef(objects, 'producer', 'SOCKET_AUTH_SECRET'), 'flowcast-credentials/socket-auth-secret');
+    assert.equal(secretRef(objects, 'consumer', 'SOCKET_AUTH_SECRET'), undefined);
+    assert.equal(secretRef(objects, 'gateway', 'API_KEYS'), undefined);
+    // helm test uses the same credentials: the first key, and a token it signs with the secret.
+    assert.equal(testPodRef(objects, 'FLOWCAST_API_KEYS'), 'flowcast-credentials/api-keys');
+    assert.equal(testPodRef(objects, 'FLOWCAST_SOCKET_AUTH_SECRET'), 'flowcast-credentials/socket-auth-secret');
+    // In the script, the key goes as Authorization: Bearer (a header the producer reads), not a guess.
+    assert.match(readFileSync(join(CHART_DIR, 'files/smoke-test.mjs'), 'utf8'), /authorization: `Bearer \$\{apiKey\}`/);
+  });
+
+  it('rate-limits the ingest API by default, and trusts one proxy hop only behind a route', () => {
+    const producer = configMap(render(), 'producer');
+    assert.equal(producer['RATE_LIMIT_MAX'], '600');
+    assert.equal(producer['RATE_LIMIT_WINDOW_MS'], '60000');
+    assert.equal(producer['TRUST_PROXY'], 'false', 'no route: the address is the client’s');
+    for (const name of ['httproute', 'ingress', 'kind']) assert.equal(configMap(render({ files: MATRIX[name]! }), 'producer')['TRUST_PROXY'], '1', name);
+    assert.equal(configMap(render({ set: { 'producer.rateLimit.max': 0 } }), 'producer')['RATE_LIMIT_MAX'], '0', 'off');
+    assert.equal(configMap(render({ set: { 'producer.requestTimeoutMs': 60000 } }), 'producer')['REQUEST_TIMEOUT_MS'], '60000');
+  });
+
+  it('uses given keys, or existing Secrets, and never generates over them', () => {
+    const given = render({ set: { 'producer.auth.apiKeys[0]': 'first-key-0123456789', 'producer.auth.apiKeys[1]': 'second-key-0123456789', 'gateway.auth.socketSecret': 's'.repeat(40) } });
+    assert.equal(secretData(given, 'flowcast-credentials')['api-keys'], 'first-key-0123456789,second-key-0123456789');
+    assert.equal(secretData(given, 'flowcast-credentials')['socket-auth-secret'], 's'.repeat(40));
+    const existing = render({ files: MATRIX['external-kafka']! });
+    assert.equal(secretRef(existing, 'producer', 'API_KEYS'), 'flowcast-api-keys/keys');
+    assert.equal(secretRef(existing, 'gateway', 'SOCKET_AUTH_SECRET'), 'flowcast-socket-auth/secret');
+    assert.equal(secretRef(existing, 'producer', 'SOCKET_AUTH_SECRET'), 'flowcast-socket-auth/secret');
+    assert.equal(testPodRef(existing, 'FLOWCAST_API_KEYS'), 'flowcast-api-keys/keys');
+    const stored = secretData(existing, 'flowcast-credentials');
+    assert.ok(!('api-keys' in stored) && !('socket-auth-secret' in stored), 'nothing generated next to an existing Secret');
+  });
+
+  it('keeps the open development defaults where asked (k8s/kind-values.yaml): no key, no token', () => {
+    for (const objects of [render({ files: MATRIX['kind']! }), render({ set: { 'producer.auth.enabled': false, 'gateway.auth.enabled': false } })]) {
+      for (const component of COMPONENTS) {
+        assert.equal(secretRef(objects, component, 'API_KEYS'), undefined);
+        assert.equal(secretRef(objects, component, 'SOCKET_AUTH_SECRET'), undefined);
+      }
+      assert.equal(testPodRef(objects, 'FLOWCAST_API_KEYS'), undefined);
+      assert.equal(testPodRef(objects, 'FLOWCAST_SOCKET_AUTH_SECRET'), undefined);
+      assert.deepEqual(secretData(objects, 'flowcast-credentials'), {});
+    }
+  });
+
+  it('refuses credentials that cannot work, or would be ignored', () => {
+    assert.match(renderError({ set: { 'producer.auth.apiKeys[0]': 'short' } }), /at '\/producer\/auth\/apiKeys\/0'/);
+    assert.match(renderError({ set: { 'producer.auth.apiKeys[0]': 'has a space 0123456789' } }), /at '\/producer\/auth\/apiKeys\/0'/);
+    assert.match(renderError({ set: { 'gateway.auth.socketSecret': 'too-short' } }), /at '\/gateway\/auth\/socketSecret'/);
+    assert.match(renderError({ set: { 'producer.auth.enabled': false, 'producer.auth.existingSecret': 'keys' } }), /producer\.auth\.enabled is false: the keys would be ignored/);
+    assert.match(renderError({ set: { 'gateway.auth.enabled': false, 'gateway.auth.socketSecret': 's'.repeat(40) } }), /gateway\.auth\.enabled is false: the secret would be ignored/);
+  });
+
+  it("gives the gateways Redis' password apart from the URL", () => {
+    const objects = render();
+    const url = container(objects, 'gateway').env!.find((entry) => entry.name === 'REDIS_URL');
+    assert.equal(url?.value, 'redis://flowcast-redis:6379/0');
+    assert.equal(secretRef(objects, 'gateway', 'REDIS_PASSWORD'), 'flowcast-redis/redis-password');
   });
 });
 

@@ -68,6 +68,30 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-credentials" (include "flowcast.fullname" .) }}
 {{- end }}
 
+{{/* Secret and key of the producer's API keys, as "name key"; empty when API keys are off. */}}
+{{- define "flowcast.producer.apiKeysRef" -}}
+{{- $auth := .Values.producer.auth }}
+{{- if $auth.enabled }}
+{{- if $auth.existingSecret }}{{ printf "%s %s" $auth.existingSecret $auth.existingSecretKey }}{{ else }}{{ printf "%s api-keys" (include "flowcast.secretName" .) }}{{ end }}
+{{- end }}
+{{- end }}
+
+{{/* Secret and key of the Socket.IO token secret, as "name key"; empty when tokens are off. */}}
+{{- define "flowcast.gateway.socketSecretRef" -}}
+{{- $auth := .Values.gateway.auth }}
+{{- if $auth.enabled }}
+{{- if $auth.existingSecret }}{{ printf "%s %s" $auth.existingSecret $auth.existingSecretKey }}{{ else }}{{ printf "%s socket-auth-secret" (include "flowcast.secretName" .) }}{{ end }}
+{{- end }}
+{{- end }}
+
+{{/* TRUST_PROXY: as given, else one hop (the Gateway or ingress) when a route is enabled. */}}
+{{- define "flowcast.producer.trustProxy" -}}
+{{- $trust := .Values.producer.trustProxy }}
+{{- if not (kindIs "invalid" $trust) }}{{ toString $trust }}
+{{- else if or .Values.httpRoute.enabled .Values.ingress.enabled }}1
+{{- else }}false{{ end }}
+{{- end }}
+
 {{/* Kafka ------------------------------------------------------------------------------------- */}}
 
 {{- define "flowcast.kafka.clusterName" -}}
@@ -241,8 +265,10 @@ Deployment). Hashed into the pod template so that a change rolls the pods.
 {{- if eq $component "producer" }}
 {{- /* The dashboard is served by the gateway on the same host: the same allow-list. */}}
 {{- $_ := set $env "CORS_ORIGINS" (include "flowcast.corsOrigins" $) }}
-{{- with $values.rateLimit.max }}{{ $_ := set $env "RATE_LIMIT_MAX" (toString (int64 .)) }}{{ end }}
+{{- $_ := set $env "RATE_LIMIT_MAX" (toString (int64 (default 0 $values.rateLimit.max))) }}
 {{- with $values.rateLimit.windowMs }}{{ $_ := set $env "RATE_LIMIT_WINDOW_MS" (toString (int64 .)) }}{{ end }}
+{{- $_ := set $env "TRUST_PROXY" (include "flowcast.producer.trustProxy" $) }}
+{{- with $values.requestTimeoutMs }}{{ $_ := set $env "REQUEST_TIMEOUT_MS" (toString (int64 .)) }}{{ end }}
 {{- else if eq $component "consumer" }}
 {{- $_ := set $env "CONSUMER_GROUP_ID" $values.groupId }}
 {{- else if eq $component "gateway" }}
@@ -279,6 +305,8 @@ generated Redis password, so that the same values render the same checksum.
 {{- $inputs := dict "kafka" (omit $.Values.kafka.external "bootstrapServers") "kafkaAuth" $.Values.kafka.strimzi.listener.authentication }}
 {{- if eq .component "producer" }}
 {{- $_ := set $inputs "auth" $.Values.producer.auth }}
+{{- /* The producer signs the tokens of its 202 answers with the gateway's secret. */}}
+{{- $_ := set $inputs "socketAuth" $.Values.gateway.auth }}
 {{- else if eq .component "gateway" }}
 {{- $_ := set $inputs "auth" $.Values.gateway.auth }}
 {{- $_ := set $inputs "redis" (dict "mode" $.Values.redis.mode "auth" $.Values.redis.auth "external" $.Values.redis.external) }}
@@ -360,6 +388,12 @@ generated Redis password, so that the same values render the same checksum.
 {{- if and .Values.kafka.strimzi.authorization (ne .Values.kafka.strimzi.listener.authentication "scram-sha-512") }}
 {{- fail "kafka.strimzi.authorization needs kafka.strimzi.listener.authentication: scram-sha-512, so that each service has a user the ACLs can name." }}
 {{- end }}
+{{- end }}
+{{- if and (not .Values.producer.auth.enabled) (or .Values.producer.auth.apiKeys .Values.producer.auth.existingSecret) }}
+{{- fail "producer.auth.apiKeys or existingSecret is set but producer.auth.enabled is false: the keys would be ignored. Enable it, or remove them." }}
+{{- end }}
+{{- if and (not .Values.gateway.auth.enabled) (or .Values.gateway.auth.socketSecret .Values.gateway.auth.existingSecret) }}
+{{- fail "gateway.auth.socketSecret or existingSecret is set but gateway.auth.enabled is false: the secret would be ignored. Enable it, or remove it." }}
 {{- end }}
 {{- if and .Values.otel.enabled (not .Values.otel.endpoint) }}
 {{- fail "otel.enabled: set otel.endpoint (OTEL_EXPORTER_OTLP_ENDPOINT)." }}
