@@ -67,7 +67,13 @@ export class AppModule {
         { provide: LOGGER, useValue: logger },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: KafkaMetrics, useValue: new KafkaMetrics(registry) },
-        { provide: API_DOCUMENTS, useValue: { openapi: gatewayOpenApi(), asyncapi: flowcastAsyncApi(config.topics.names) } },
+        {
+          provide: API_DOCUMENTS,
+          useValue: {
+            openapi: gatewayOpenApi({ socketAuth: config.auth !== undefined }),
+            asyncapi: flowcastAsyncApi(config.topics.names, { socketAuth: config.auth !== undefined }),
+          },
+        },
         { provide: REDIS_CLIENT, useValue: redis ?? null },
         { provide: STATUS_VIEW, useValue: view },
         { provide: TopicProvisioner, useValue: provisioner },

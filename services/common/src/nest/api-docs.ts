@@ -129,16 +129,27 @@ export const openApi = {
         String(status),
         {
           description: `Error body with code ${listed.join(', ')}`,
-          ...(status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
+          ...(ERROR_HEADERS[status] === undefined ? {} : { headers: ERROR_HEADERS[status] }),
           content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
         },
       ]),
     );
   },
 
-  /** `components` with the error body every error response refers to. */
-  components(): Record<string, unknown> {
-    return { schemas: { ErrorBody: jsonSchemaOf(errorBodySchema) } };
+  /** `components` with the error body every error response refers to, and the security schemes used. */
+  components(securitySchemes: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      schemas: { ErrorBody: jsonSchemaOf(errorBodySchema) },
+      ...(Object.keys(securitySchemes).length === 0 ? {} : { securitySchemes }),
+    };
+  },
+
+  /**
+   * An operation's `security`: any one of `schemes`; when `required` is false, none too (`{}`),
+   * for credentials that only some deployments ask for.
+   */
+  security(schemes: readonly string[], required: boolean): Array<Record<string, string[]>> {
+    return [...(required ? [] : [{}]), ...schemes.map((scheme) => ({ [scheme]: [] }))];
   },
 
   /** `/healthz`, `/readyz`, `/metrics`: the operations endpoints of every service. */
@@ -194,6 +205,14 @@ export const openApi = {
 };
 
 type OpenApiOperation = OpenApiDocument['paths'][string][string];
+
+const SECONDS = { schema: { type: 'integer', minimum: 1 } };
+/** Headers that go with some error statuses. */
+const ERROR_HEADERS: Record<number, Record<string, unknown>> = {
+  401: { 'WWW-Authenticate': { description: 'Bearer realm="flowcast" (with error="invalid_token" when the credential was refused)', schema: { type: 'string' } } },
+  429: { 'Retry-After': { description: 'Seconds until the rate limit lets this client in again', ...SECONDS } },
+  503: { 'Retry-After': { description: 'Seconds to wait before retrying', ...SECONDS } },
+};
 
 const READINESS_SCHEMA = {
   type: 'object',

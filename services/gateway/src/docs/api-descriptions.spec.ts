@@ -31,6 +31,14 @@ describe('the gateway OpenAPI document', () => {
     assert.deepEqual(documentedRoutes(document), [...declared, 'GET /'].sort());
   });
 
+  it('documents the token of the status endpoints: optional by default, required with SOCKET_AUTH_SECRET; 401 and 403', () => {
+    const status = (doc: typeof document) => doc.paths['/api/uploads/{uploadId}']!['get']!;
+    assert.deepEqual(status(document)['security'], [{}, { socketToken: [] }]);
+    assert.deepEqual(status(gatewayOpenApi({ socketAuth: true }))['security'], [{ socketToken: [] }]);
+    assert.ok((status(document).responses as Record<string, unknown>)['403'] !== undefined);
+    assert.equal(document.paths['/config.json']!['get']!['security'], undefined, 'the dashboard reads it before it has a token');
+  });
+
   it('equals its committed copy, docs/api/gateway.openapi.json', () => {
     assert.equal(checkCommittedDocument(new URL('gateway.openapi.json', DOCS), document), undefined);
   });

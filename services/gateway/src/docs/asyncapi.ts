@@ -37,7 +37,7 @@ const ref = (path: string) => ({ $ref: path });
  * of Flowcast as a whole: it sends the events to Socket.IO clients and receives their
  * subscriptions, and it writes and reads the topics. Payloads are the contract's zod schemas.
  */
-export function flowcastAsyncApi(topics: TopicNames = DEFAULT_TOPIC_NAMES): Record<string, unknown> {
+export function flowcastAsyncApi(topics: TopicNames = DEFAULT_TOPIC_NAMES, { socketAuth = false }: { socketAuth?: boolean } = {}): Record<string, unknown> {
   const serverEvents = Object.keys(SERVER_EVENT_SUMMARIES) as ServerEventName[];
   const socketMessages: Record<string, unknown> = {};
   for (const name of serverEvents) {
@@ -92,7 +92,9 @@ export function flowcastAsyncApi(topics: TopicNames = DEFAULT_TOPIC_NAMES): Reco
       description:
         'Every client receives every event until it subscribes; from then on only the events of its rooms (log:<logId>, ' +
         'upload:<uploadId>) until it unsubscribes from the last one. Event names are the messages’ names; fields may be ' +
-        'added to payloads, never removed or renamed.',
+        'added to payloads, never removed or renamed. With tokens (SOCKET_AUTH_SECRET), "every event" is what the token ' +
+        'grants: all of them for uploads "*" and logs "*", otherwise the listed uploads and messages; subscribing beyond ' +
+        'the grant is refused with FORBIDDEN.',
       servers: [ref('#/servers/gateway')],
       messages: Object.fromEntries(Object.keys(socketMessages).map((id) => [id, ref(`#/components/messages/${id}`)])),
     },
@@ -173,6 +175,7 @@ export function flowcastAsyncApi(topics: TopicNames = DEFAULT_TOPIC_NAMES): Reco
         pathname: '/socket.io/',
         title: 'Gateway (Socket.IO 4)',
         description: 'Socket.IO 4 (Engine.IO 4): WebSocket, with HTTP long-polling as the fallback. Port 3001 by default.',
+        security: [ref('#/components/securitySchemes/socketToken')],
       },
       kafka: {
         host: 'localhost:9092',
@@ -184,6 +187,20 @@ export function flowcastAsyncApi(topics: TopicNames = DEFAULT_TOPIC_NAMES): Reco
     channels,
     operations,
     components: {
+      securitySchemes: {
+        socketToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            `${socketAuth ? 'Required' : 'Required where the gateway has SOCKET_AUTH_SECRET (the Helm chart’s default; development takes every connection)'}: ` +
+            'a JWT signed with HS256 and that secret, with aud "flowcast", exp, and the grants uploads and logs (uploadIds / logIds, ' +
+            'or "*"). Sent in the handshake, io(url, { auth: { token } }), or as Authorization: Bearer <token>; verified on connect ' +
+            'and again when a session recovers. A refused connection gets connect_error with data { code: "UNAUTHORIZED", ' +
+            'reason: "missing" | "invalid" | "expired" }; the transport is closed when the token expires. The producer’s 202 ' +
+            'answers carry one (socketToken) for what they accepted.',
+        },
+      },
       messages: {
         ...socketMessages,
         ingestEnvelope: kafkaMessage('ingestEnvelope', 'One JSON message, or one batch of a CSV upload', ingestEnvelopeSchema, logIdKey),

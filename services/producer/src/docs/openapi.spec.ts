@@ -25,6 +25,21 @@ describe('the producer OpenAPI document', () => {
     assert.match(JSON.stringify(small), /At most 2048 bytes/);
   });
 
+  it('documents the edge: API keys (optional without API_KEYS, required with), 401, 408 and 429 with their headers; operations stay open', () => {
+    const ingest = (doc: typeof document) => [doc.paths['/producers/send/single']!['post']!, doc.paths['/producers/upload/csv']!['post']!];
+    for (const operation of ingest(document)) {
+      assert.deepEqual(operation['security'], [{}, { apiKeyBearer: [] }, { apiKeyHeader: [] }]);
+      const responses = operation.responses as Record<string, { headers?: Record<string, unknown> }>;
+      for (const status of ['401', '408', '429', '503']) assert.ok(responses[status] !== undefined, status);
+      assert.ok(responses['401']!.headers?.['WWW-Authenticate'] !== undefined);
+      assert.ok(responses['429']!.headers?.['Retry-After'] !== undefined);
+    }
+    const keyed = producerOpenApi(loadConfig({ API_KEYS: 'a-key-of-sixteen-chars', RATE_LIMIT_MAX: '50' }));
+    for (const operation of ingest(keyed)) assert.deepEqual(operation['security'], [{ apiKeyBearer: [] }, { apiKeyHeader: [] }]);
+    assert.match(String(keyed.info.description), /may send 50 requests per 60 s/);
+    assert.equal(keyed.paths['/healthz']!['get']!['security'], undefined, 'probes need no key');
+  });
+
   it('equals its committed copy (default configuration), docs/api/producer.openapi.json', () => {
     assert.equal(checkCommittedDocument(new URL('producer.openapi.json', DOCS), document), undefined);
   });
