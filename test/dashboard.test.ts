@@ -14,6 +14,8 @@ describe('the dashboard in a real browser', () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  /** What the Content-Security-Policy refused: the page must load and connect without a refusal. */
+  const cspViolations: string[] = [];
 
   before(async () => {
     // The gateway must know where the producer is: start it once the producer listens.
@@ -22,6 +24,9 @@ describe('the dashboard in a real browser', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 1080 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
     await page.goto(pipeline.gatewayUrl());
   });
   after(async () => {
@@ -154,6 +159,7 @@ describe('the dashboard in a real browser', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
     assert.ok(statSync(SCREENSHOT).size > 10_000);
     assert.deepEqual(pageErrors, []);
+    assert.deepEqual(cspViolations, [], 'the page, its WebSocket and its calls to the producer pass the CSP');
   });
 
   it('shows the connection going and coming back when the gateway restarts', async () => {
