@@ -2,6 +2,9 @@
 # `make dev`: Kafka, Redis and the three services on one machine, logs in one terminal.
 # Ctrl-C stops everything this script started. KAFKA_BROKERS / REDIS_URL point the services
 # at existing infrastructure instead (REDIS_URL= empty runs one gateway without Redis).
+# KAFKA_SECURITY=scram starts the broker with SASL/SCRAM-SHA-512 and TLS, and the services use
+# them. API_KEYS, SOCKET_AUTH_SECRET, RATE_LIMIT_MAX… reach the services as they are: without
+# them, development is open, as the WebSocket reference describes it.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -25,6 +28,11 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
   "$ROOT/scripts/kafka.sh" start
   started+=(kafka)
   export KAFKA_BROKERS="localhost:${KAFKA_PORT:-9092}"
+  if [ "${KAFKA_SECURITY:-plaintext}" = scram ]; then
+    # The TLS listener (port + 2), its CA, and the SCRAM user scripts/kafka.sh created.
+    export KAFKA_BROKERS="localhost:$(( ${KAFKA_PORT:-9092} + 2 ))" KAFKA_TLS=true KAFKA_TLS_CA_FILE="$("$ROOT/scripts/kafka.sh" ca)"
+    export KAFKA_SASL_MECHANISM=SCRAM-SHA-512 KAFKA_SASL_USERNAME="${KAFKA_SCRAM_USERNAME:-flowcast}" KAFKA_SASL_PASSWORD="${KAFKA_SCRAM_PASSWORD:-flowcast-secret}"
+  fi
 fi
 if [ -z "${REDIS_URL+set}" ]; then
   "$ROOT/scripts/redis.sh" start
@@ -49,6 +57,11 @@ for url in "http://localhost:${CONSUMER_PORT:-3002}" "http://localhost:${PRODUCE
   done
 done
 
+access="open (development)"
+if [ -n "${API_KEYS:-}" ] || [ -n "${SOCKET_AUTH_SECRET:-}" ]; then
+  access="${API_KEYS:+API key required (Authorization: Bearer <key>). }${SOCKET_AUTH_SECRET:+Token required: npm run -s token -- --all, then /#token=<token>}"
+fi
+
 cat >&2 <<INFO
 
   Flowcast is running.
@@ -58,7 +71,8 @@ cat >&2 <<INFO
     Live events         http://localhost:${GATEWAY_PORT:-3001}   (Socket.IO: WebSocket, polling fallback)
     Status              http://localhost:${GATEWAY_PORT:-3001}/api/logs/<logId>   /api/uploads/<uploadId>   /api/stats
     Health & metrics    /healthz  /readyz  /metrics on ports ${PRODUCER_PORT:-3000}, ${GATEWAY_PORT:-3001}, ${CONSUMER_PORT:-3002}
-    Kafka ${KAFKA_BROKERS}   Redis ${REDIS_URL:-none (in-memory gateway)}
+    Kafka ${KAFKA_BROKERS}${KAFKA_SASL_MECHANISM:+ (${KAFKA_SASL_MECHANISM}${KAFKA_TLS:+ over TLS})}   Redis ${REDIS_URL:-none (in-memory gateway)}
+    Access              ${access}
 
   Try:  curl -X POST http://localhost:${PRODUCER_PORT:-3000}/producers/send/single \\
           -H 'Content-Type: application/json' \\
