@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
+import { connect as connectFlowcast, type ConnectionChange } from '@flowcast/client';
 import { SocketTokens } from '@flowcast/common/auth';
 import { order, ordersCsv, postCsv, postJson } from './support/http.js';
 import { Pipeline } from './support/pipeline.js';
@@ -255,6 +256,20 @@ describe('Socket.IO with SOCKET_AUTH_SECRET: tokens on connect and on recovery, 
     const reason = await new Promise<string>((resolve) => expiring.socket.once('disconnect', resolve));
     assert.equal(reason, 'transport close');
     assert.deepEqual((await refusal(expiring)).data, { code: 'UNAUTHORIZED', reason: 'expired' });
+  });
+
+  it("lets @flowcast/client follow an upload with the producer's token, though its own connection has none", async () => {
+    const flowcast = connectFlowcast({ gatewayUrl: gateway, producerUrl: pipeline.producerUrl, socket: { transports: ['websocket'], reconnection: false } });
+    try {
+      const refused = await new Promise<ConnectionChange>((resolve) => flowcast.onConnectionChange((change) => change.unauthorized && resolve(change)));
+      assert.equal(refused.unauthorized, 'missing');
+      const upload = flowcast.uploadCsv(ordersCsv(150));
+      const final = await upload.done;
+      assert.equal(final.status, 'COMPLETED');
+      assert.equal(final.processedRows, 150);
+    } finally {
+      flowcast.close();
+    }
   });
 
   it('keeps serving the clients it let in: statistics reach a restricted one too', async () => {
