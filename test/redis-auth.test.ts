@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { getJson, order, postJson } from './support/http.js';
 import { Pipeline } from './support/pipeline.js';
+import { freePort } from './support/ports.js';
 import { startService, type ServiceProcess } from './support/services.js';
 import { connectClient, type EventLog, type TestSocket } from './support/socket.js';
 import { waitFor } from './support/wait.js';
 
 /** A password with the characters a URL would need escaped: REDIS_PASSWORD needs no escaping. */
 const PASSWORD = 'p@ss/w:rd?#-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server of the test's own with `requirepass`, in the foreground, without persistence. */
 async function startRedis(port: number): Promise<ChildProcess> {

@@ -104,11 +104,24 @@ describe('Socket.IO with SOCKET_AUTH_SECRET: tokens on connect and on recovery, 
     return connection;
   };
   const adminToken = () => tokens.sign({ uploads: '*', logs: '*', sub: 'test-admin' }, 600);
-  /** A message through, seen by `connection`: it then holds a stream offset to recover from. */
-  const primed = async (connection: Client): Promise<Client> => {
+  /** Sends one message; resolves with its logId once `observer` has seen it completed. */
+  const sendAndWait = async (observer: Client): Promise<string> => {
     const sent = await postJson(`${pipeline.producerUrl}/producers/send/single`, order());
-    await connection.log.waitFor('a first event', (event) => event.name === 'processing-completed' && event.payload['logId'] === sent.body['logId']);
-    return connection;
+    const logId = String(sent.body['logId']);
+    await observer.log.waitFor(`${logId} completed`, (event) => event.name === 'processing-completed' && event.payload['logId'] === logId);
+    return logId;
+  };
+  /**
+   * A connection with a token that sees everything, which saw one message (so that it holds a
+   * stream offset to recover from), then lost its transport while another message went through.
+   * Resolves with the missed message's logId and how many packets the connection had before.
+   */
+  const disconnectedWhileOneMessageWent = async (): Promise<{ connection: Client; missed: string; before: number }> => {
+    const connection = await connect(await adminToken());
+    await sendAndWait(connection);
+    await dropTransport(connection);
+    const missed = await sendAndWait(admin);
+    return { connection, missed, before: connection.packets.length };
   };
 
   // Two uploads and a single message, accepted before any worker runs, so that every client is
@@ -218,13 +231,7 @@ describe('Socket.IO with SOCKET_AUTH_SECRET: tokens on connect and on recovery, 
   });
 
   it('verifies the token again on recovery: a refused token gets nothing of what it missed, a valid one gets all of it', async () => {
-    const recovering = await primed(await connect(await adminToken()));
-    await dropTransport(recovering);
-    const missed = await postJson(`${pipeline.producerUrl}/producers/send/single`, order());
-    const logId = String(missed.body['logId']);
-    await admin.log.waitFor('the missed message completed', (event) => event.name === 'processing-completed' && event.payload['logId'] === logId);
-
-    const before = recovering.packets.length;
+    const { connection: recovering, missed: logId, before } = await disconnectedWhileOneMessageWent();
     recovering.token = 'not-a-token';
     assert.deepEqual((await refusal(recovering)).data, { code: 'UNAUTHORIZED', reason: 'invalid' });
     assert.deepEqual(packetsAbout(recovering, logId, before), [], 'no missed packet replayed to a refused token');
@@ -240,12 +247,7 @@ describe('Socket.IO with SOCKET_AUTH_SECRET: tokens on connect and on recovery, 
   });
 
   it('does not recover a session whose rooms the new token does not allow: a new session, nothing replayed', async () => {
-    const narrowed = await primed(await connect(await adminToken()));
-    await dropTransport(narrowed);
-    const missed = await postJson(`${pipeline.producerUrl}/producers/send/single`, order());
-    const logId = String(missed.body['logId']);
-    await admin.log.waitFor('the missed message completed', (event) => event.name === 'processing-completed' && event.payload['logId'] === logId);
-    const before = narrowed.packets.length;
+    const { connection: narrowed, missed: logId, before } = await disconnectedWhileOneMessageWent();
     narrowed.token = await tokens.sign({ uploads: [randomUUID()] }, 600);
     assert.equal(await open(narrowed), false, 'a new session');
     assert.deepEqual(packetsAbout(narrowed, logId, before), []);
