@@ -20,6 +20,8 @@ import { profileOf, type CsvScenario } from './lib/scenarios.ts';
 const scenario = JSON.parse(open('./scenarios/csv.json')) as CsvScenario;
 const profile = profileOf(scenario, __ENV['PROFILE']);
 const PRODUCER_URL = (__ENV['PRODUCER_URL'] ?? 'http://localhost:3000').replace(/\/+$/, '');
+/** One of the producer's API_KEYS, where it has some (the Helm chart's default). */
+const API_KEY = __ENV['API_KEY'];
 
 // Built once per VU in the init context; a file of 10 000 rows is about 400 kB.
 const content = __ENV['CSV_FILE'] === undefined ? orderCsv(profile.k6Rows, `K6${__VU}`) : open(__ENV['CSV_FILE']);
@@ -45,7 +47,11 @@ export const options: Options = {
 };
 
 export default function (): void {
-  const response = http.post(`${PRODUCER_URL}/producers/upload/csv`, { file: http.file(content, 'orders.csv', 'text/csv') }, { tags: { name: 'upload-csv' }, timeout: '300s' });
+  const response = http.post(`${PRODUCER_URL}/producers/upload/csv`, { file: http.file(content, 'orders.csv', 'text/csv') }, {
+    tags: { name: 'upload-csv' },
+    timeout: '300s',
+    ...(API_KEY === undefined ? {} : { headers: { Authorization: `Bearer ${API_KEY}` } }),
+  });
   const accepted = check(response, {
     'accepted (202)': (r) => r.status === 202,
     'every row counted': (r) => r.status === 202 && r.json('totalRows') === dataRows,

@@ -3,6 +3,7 @@
  *
  *   k6 run loadtest/ingest.ts                                     # scenarios/ingest.json, full profile
  *   k6 run -e PRODUCER_URL=http://flowcast.example:3000 -e PROFILE=quick loadtest/ingest.ts
+ *   k6 run -e API_KEY=<key> …                                     # where the producer has API_KEYS
  *
  * Fails (non-zero exit) when p95 latency or the error rate miss the scenario's thresholds.
  */
@@ -14,6 +15,8 @@ import { profileOf, type IngestScenario } from './lib/scenarios.ts';
 const scenario = JSON.parse(open('./scenarios/ingest.json')) as IngestScenario;
 const profile = profileOf(scenario, __ENV['PROFILE']);
 const PRODUCER_URL = (__ENV['PRODUCER_URL'] ?? 'http://localhost:3000').replace(/\/+$/, '');
+/** One of the producer's API_KEYS, where it has some (the Helm chart's default). */
+const API_KEY = __ENV['API_KEY'];
 
 export const options: Options = {
   scenarios: {
@@ -34,7 +37,10 @@ export const options: Options = {
   },
 };
 
-const params = { headers: { 'Content-Type': 'application/json' }, tags: { name: 'send-single' } };
+const params = {
+  headers: { 'Content-Type': 'application/json', ...(API_KEY === undefined ? {} : { Authorization: `Bearer ${API_KEY}` }) },
+  tags: { name: 'send-single' },
+};
 
 export default function (): void {
   const body = JSON.stringify({ ...scenario.order, orderNumber: `${scenario.order['orderNumber']}-${__VU}-${__ITER}` });

@@ -7,6 +7,7 @@
  *
  *   k6 run -e GATEWAY_URL=http://flowcast.example:3001 loadtest/socketio-clients.ts
  *   k6 run -e SUBSCRIBE_UPLOAD=<uploadId> loadtest/socketio-clients.ts   # only one upload's events
+ *   k6 run -e TOKEN=<token> …   # where the gateway has SOCKET_AUTH_SECRET (npm run -s token -- --all)
  */
 import { check } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
@@ -23,6 +24,8 @@ const CLIENTS = Number(__ENV['CLIENTS'] ?? profile.clients);
 const PER_VU = Math.max(1, Math.min(CLIENTS, Number(__ENV['CONNECTIONS_PER_VU'] ?? profile.connectionsPerVu)));
 const HOLD_MS = Number(__ENV['DURATION_SECONDS'] ?? profile.durationSeconds) * 1000;
 const SUBSCRIBE_UPLOAD = __ENV['SUBSCRIBE_UPLOAD'];
+/** The gateway's token, sent in each connection's handshake. */
+const TOKEN = __ENV['TOKEN'];
 const LIFECYCLE_EVENTS = new Set(['message-received', 'processing-started', 'processing-completed', 'processing-failed']);
 
 const eventDelay = new Trend('socketio_event_delay', true);
@@ -47,7 +50,7 @@ export const options: Options = {
 };
 
 function hold(): void {
-  const session = new SocketIoSession();
+  const session = new SocketIoSession(TOKEN === undefined ? {} : { auth: { token: TOKEN } });
   const socket = new WebSocket(socketIoUrl(GATEWAY_URL));
   let subscribeAck: number | undefined;
   socket.addEventListener('message', (message: MessageEvent | ErrorEvent) => {
