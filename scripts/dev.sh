@@ -75,7 +75,7 @@ cat >&2 <<INFO
     Access              ${access}
 
   Try:  curl -X POST http://localhost:${PRODUCER_PORT:-3000}/producers/send/single \\
-          -H 'Content-Type: application/json' \\
+          -H 'Content-Type: application/json' ${API_KEYS:+-H 'Authorization: Bearer <one of API_KEYS>' }\\
           -d '{"orderNumber":"ORD-1","productName":"Widget","quantity":2,"price":9.99}'
 
   Ctrl-C stops everything.
