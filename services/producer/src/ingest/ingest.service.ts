@@ -35,22 +35,17 @@ import { IngestPublisher } from './ingest-publisher.js';
  */
 @Injectable()
 export class IngestService {
+  /** Signs the Socket.IO token of each answer, when the producer shares the gateway's secret. */
+  readonly #tokens: { signer: SocketTokens; ttlSeconds: number } | undefined;
+
   constructor(
     private readonly publisher: IngestPublisher,
     private readonly metrics: IngestMetrics,
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.#tokens = config.socketTokens === undefined ? undefined : new SocketTokens(config.socketTokens.secret);
-  }
-
-  /** Signs the Socket.IO token of each answer, when the producer shares the gateway's secret. */
-  readonly #tokens: SocketTokens | undefined;
-
-  /** A token for exactly what was accepted, so that the client can follow it on the gateway. */
-  async #socketToken(grant: SocketTokenGrant): Promise<{ socketToken?: string }> {
-    if (this.#tokens === undefined || this.config.socketTokens === undefined) return {};
-    return { socketToken: await this.#tokens.sign(grant, this.config.socketTokens.ttlSeconds) };
+    const tokens = config.socketTokens;
+    this.#tokens = tokens === undefined ? undefined : { signer: new SocketTokens(tokens.secret), ttlSeconds: tokens.ttlSeconds };
   }
 
   async acceptSingle(record: IngestRecord): Promise<SingleAccepted> {
@@ -140,6 +135,12 @@ export class IngestService {
         ...(csv ? { 'flowcast.batch_index': envelope.batchIndex, 'flowcast.row_count': envelope.rowCount } : {}),
       },
     });
+  }
+
+  /** A token for exactly what was accepted, so that the client can follow it on the gateway. */
+  async #socketToken(grant: SocketTokenGrant): Promise<{ socketToken?: string }> {
+    if (this.#tokens === undefined) return {};
+    return { socketToken: await this.#tokens.signer.sign(grant, this.#tokens.ttlSeconds) };
   }
 
   #toKafkaRecord(envelope: IngestEnvelope, publish: MessageSpan | undefined): OutgoingRecord {
