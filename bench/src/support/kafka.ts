@@ -37,7 +37,7 @@ export class BenchKafka {
     return Number(total);
   }
 
-  /** Records written to `topic` (sum of its partitions' end offsets; no transactions). */
+  /** Offsets written to `topic` (sum of its partitions' end offsets): its records, plus a marker per transaction and partition. */
   async written(topic: string, partitions: number): Promise<number> {
     const listed = await this.#admin.listOffsets({
       topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }],

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   envVar,
   instanceIdFrom,
@@ -31,6 +32,20 @@ const consumerEnvironment = {
   PROCESSING_RETRY_MAX_DELAY_MS: envVar.integer(5_000, { min: 0 }),
   /** Most messages handled together: their events and effects are written in one request. */
   CONSUMER_MAX_BATCH: envVar.integer(256, { min: 1, max: 10_000 }),
+  /**
+   * `exactly-once`: a batch's results (orders, completion and failure events, dead letters) and
+   * its offsets are one Kafka transaction, so a crash or a rebalance never writes a result
+   * twice. `at-least-once`: results, then offsets; after a crash a batch's results may be
+   * written again (same keys; the status view counts each message once). `message-received`
+   * and `processing-started` are written before processing either way, outside any transaction.
+   */
+  PROCESSING_GUARANTEE: z.enum(['exactly-once', 'at-least-once']).default('exactly-once'),
+  /**
+   * How long the broker lets a worker's transaction stay open (exactly-once): after a worker
+   * dies mid-transaction, read_committed readers of the partitions it wrote to (the gateways,
+   * downstream users) wait at most this long, plus the broker's abort check interval.
+   */
+  CONSUMER_TRANSACTION_TIMEOUT_MS: envVar.integer(5_000, { min: 1_000, max: 900_000 }),
   /** Messages fetched ahead of processing, per worker. */
   CONSUMER_PREFETCH: envVar.integer(1_024, { min: 1 }),
   /** Longest a fetch waits for new messages when there are none. */
@@ -46,6 +61,7 @@ export interface ConsumerConfig {
   telemetry: TelemetryConfig;
   groupId: string;
   processing: { maxAttempts: number; retryDelayMs: number; retryMaxDelayMs: number };
+  guarantee: { exactlyOnce: boolean; transactionTimeoutMs: number };
   batching: { maxBatch: number; prefetch: number; fetchMaxWaitMs: number; lagIntervalMs: number };
 }
 
@@ -68,6 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig
       maxAttempts: variables.PROCESSING_MAX_ATTEMPTS,
       retryDelayMs: variables.PROCESSING_RETRY_DELAY_MS,
       retryMaxDelayMs: variables.PROCESSING_RETRY_MAX_DELAY_MS,
+    },
+    guarantee: {
+      exactlyOnce: variables.PROCESSING_GUARANTEE === 'exactly-once',
+      transactionTimeoutMs: variables.CONSUMER_TRANSACTION_TIMEOUT_MS,
     },
     batching: {
       maxBatch: variables.CONSUMER_MAX_BATCH,

@@ -10,6 +10,7 @@ import {
 import type { KafkaConfig } from '../config/shared-environment.js';
 import type { Logger } from '../nest/logging.js';
 import { baseClientOptions } from './client-options.js';
+import { GroupCoordinator, memberEpochOf, watchMemberEpochs } from './group-coordinator.js';
 import type { KafkaMetrics } from './kafka-metrics.js';
 
 /** A consumed record: text key and headers, raw value (decoded by the handler, which may refuse it). */
@@ -34,24 +35,73 @@ export interface BatchConsumerOptions {
   /** Reports membership and lag (`flowcast_kafka_consumer_*`), the lag every `lagIntervalMs`. */
   metrics?: KafkaMetrics;
   lagIntervalMs?: number;
+  /**
+   * Who commits a handled batch's offsets. `consumer` (the default): this consumer, once the
+   * handler resolved (at-least-once). `transaction`: the handler, in the Kafka transaction that
+   * writes the batch's outputs (`JsonTransaction.commitOffsets`), so that outputs and offsets
+   * are committed together or not at all; the handler is then given only records of partitions
+   * this member still owns, above the offsets a previous owner's transactions committed.
+   */
+  offsets?: 'consumer' | 'transaction';
 }
 
-/** Handles a batch; throwing means "not handled": the same batch is offered again after a delay. */
-export type BatchHandlerFunction = (messages: readonly ConsumedMessage[]) => Promise<void>;
+/** Where a batch leaves one partition: the next offset to read. */
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+}
+
+/** The group member as its coordinator knows it: what fences a transactional commit (KIP-447). */
+export interface GroupMemberIdentity {
+  groupId: string;
+  memberId: string;
+  /** The member epoch (KIP-848 groups) or the generation (classic groups). */
+  generationId: number;
+  coordinatorId: number;
+}
+
+/** The offsets a batch moves its partitions to, and who may commit them. */
+export interface BatchOffsets {
+  readonly groupId: string;
+  readonly offsets: readonly PartitionOffset[];
+  /** The member now; throws when a partition of the batch has been revoked meanwhile. */
+  member(): GroupMemberIdentity;
+}
+
+/**
+ * Handles a batch; throwing means "not handled": the batch is offered again after a delay
+ * (without the records of partitions revoked meanwhile, when the handler commits the offsets).
+ */
+export type BatchHandlerFunction = (messages: readonly ConsumedMessage[], offsets: BatchOffsets) => Promise<void>;
+
+/** A partition of the batch was revoked before its offsets were committed: the batch is retried without it. */
+export class PartitionsRevokedError extends Error {
+  constructor(readonly partitions: readonly number[]) {
+    super(`partitions ${partitions.join(', ')} were revoked before the batch was committed`);
+  }
+}
 
 const RESTART_DELAY_MS = 2_000;
 const DEFAULT_LAG_INTERVAL_MS = 5_000;
 const HANDLER_RETRY_DELAY_MS = 1_000;
 
 /**
- * A consumer-group member that hands what has been fetched, up to a batch, to a handler and
- * commits each partition's last offset only once the handler resolved: at-least-once, and a
- * batch the handler could not finish (its own writes failing) is retried, never skipped.
- * It reads committed records only (uploads are transactions), rejoins after failures, and on
- * `stop` finishes the batch in hand, flushes commits and leaves the group.
+ * A consumer-group member that hands what has been fetched, up to a batch, to a handler, and
+ * commits each partition's offset only once the handler resolved (or lets the handler commit
+ * it in its transaction): a batch the handler could not finish (its own writes failing) is
+ * retried, never skipped. It reads committed records only (uploads are transactions), rejoins
+ * after failures, and on `stop` finishes the batch in hand, flushes commits and leaves the group.
+ *
+ * When nothing fetched is left unhandled, a partition's offset is its fetch position rather
+ * than the offset after its last record: past the marker that ends a producer's transaction,
+ * so that lag measured from committed offsets (KEDA, exporters) comes back to 0.
  */
 export class BatchConsumer {
   readonly #shutdown = new AbortController();
+  readonly #transactional: boolean;
+  readonly #coordinator: GroupCoordinator | undefined;
   #consuming = false;
   #running: Promise<void> | undefined;
   /** Whether a batch is in the handler's hands. */
@@ -59,11 +109,26 @@ export class BatchConsumer {
   /** Per partition, the offset after the last record handled, since this member joined. */
   readonly #handled = new Map<number, bigint>();
   readonly #lagReported = new Set<number>();
+  /** Per partition, the offset this member last committed, and under which assignment. */
+  readonly #committed = new Map<number, { offset: bigint; under: unknown }>();
+  /** Commits waiting for the one in flight, merged per partition. */
+  readonly #toCommit = new Map<number, PartitionOffset>();
+  #committing: Promise<void> | undefined;
+  /** Per partition, the lowest offset not handled yet by this member (see #unhandled). */
+  readonly #floor = new Map<number, bigint>();
+  /** Transactional offsets: per partition, the assignment under which its stable offset was read. */
+  readonly #verified = new Map<number, unknown>();
 
   constructor(
     private readonly options: BatchConsumerOptions,
     private readonly handle: BatchHandlerFunction,
-  ) {}
+  ) {
+    this.#transactional = options.offsets === 'transaction';
+    if (this.#transactional) {
+      watchMemberEpochs();
+      this.#coordinator = new GroupCoordinator(options.kafka, `${options.role}-offsets`);
+    }
+  }
 
   /** True while a member of the group, between joins and failures. */
   get consuming(): boolean {
@@ -83,6 +148,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     this.#shutdown.abort();
     await this.#running;
+    await this.#coordinator?.close().catch(() => undefined);
   }
 
   get #stopping(): boolean {
@@ -137,13 +203,12 @@ export class BatchConsumer {
       const wakeUp = AbortSignal.any([this.#shutdown.signal, failed.signal]);
       wakeUp.addEventListener('abort', () => signalReadable?.(), { once: true });
       this.#setConsuming(true);
-      if (this.options.metrics !== undefined) {
-        const sampled = stream;
-        lagTimer = setInterval(() => {
-          this.#sampleLag(consumer, sampled).catch((error: unknown) => logger.debug({ err: error }, 'cannot measure the lag this time'));
-        }, this.options.lagIntervalMs ?? DEFAULT_LAG_INTERVAL_MS);
-        lagTimer.unref();
-      }
+      const sampled = stream;
+      lagTimer = setInterval(() => {
+        this.#commitPastMarkers(consumer, sampled);
+        this.#sampleLag(consumer, sampled).catch((error: unknown) => logger.debug({ err: error }, 'cannot measure the lag this time'));
+      }, this.options.lagIntervalMs ?? DEFAULT_LAG_INTERVAL_MS);
+      lagTimer.unref();
       logger.info({ groupId, topic, protocol: kafka.groupProtocol }, 'consuming');
       while (!this.#stopping && failure === undefined) {
         const batch = readAvailable(stream, this.options.maxBatch);
@@ -155,17 +220,23 @@ export class BatchConsumer {
           signalReadable = undefined;
           continue;
         }
+        // Read in the same tick as the batch: an empty buffer means every record fetched so far is in it.
+        const positions = stream.readableLength === 0 ? fetchPositions(stream, topic) : undefined;
         this.#handling = true;
-        const handled = await this.#handleUntilDone(batch);
+        const handled = await this.#handleUntilDone(consumer, batch, positions);
         this.#handling = false;
         if (!handled) break;
-        this.#commitLastOffsets(batch);
       }
     } finally {
       this.#setConsuming(false);
       clearInterval(lagTimer);
       this.#handling = false;
+      await this.#committing;
       this.#handled.clear();
+      this.#committed.clear();
+      this.#toCommit.clear();
+      this.#verified.clear();
+      this.#floor.clear();
       this.#clearLag(new Set());
       // Closing the stream flushes queued commits; closing the consumer leaves the group.
       await stream?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream failed'));
@@ -174,10 +245,19 @@ export class BatchConsumer {
     if (failure !== undefined) throw failure;
   }
 
-  async #handleUntilDone(batch: readonly ConsumedMessage[]): Promise<boolean> {
+  async #handleUntilDone(consumer: BatchKafkaConsumer, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.handle(batch);
+        const current = await this.#unhandled(consumer, batch);
+        if (current.length === 0) return true;
+        const offsets = this.#offsetsOf(consumer, current, positions);
+        await this.handle(current, offsets);
+        for (const { partition, offset } of offsets.offsets) {
+          this.#handled.set(partition, offset);
+          this.#raiseFloor(partition, offset);
+        }
+        if (this.#transactional) this.#noteCommitted(consumer, offsets.offsets);
+        else this.#commit(consumer, offsets.offsets);
         return true;
       } catch (error) {
         if (this.#stopping) {
@@ -190,15 +270,116 @@ export class BatchConsumer {
     }
   }
 
-  #commitLastOffsets(batch: readonly ConsumedMessage[]): void {
+  /** Per partition of the batch, the next offset to read: the fetch position when nothing of it is left unread. */
+  #offsetsOf(consumer: BatchKafkaConsumer, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined): BatchOffsets {
     const last = new Map<number, ConsumedMessage>();
     for (const message of batch) last.set(message.partition, message);
-    for (const message of last.values()) {
-      this.#handled.set(message.partition, message.offset + 1n);
-      Promise.resolve(message.commit()).catch((error: unknown) =>
-        this.options.logger.warn({ err: error, partition: message.partition }, 'offset commit failed; the batch may be redelivered'),
-      );
+    const offsets = [...last.values()].map((message): PartitionOffset => {
+      const next = message.offset + 1n;
+      const position = positions?.get(message.partition);
+      return { topic: message.topic, partition: message.partition, offset: position !== undefined && position > next ? position : next, leaderEpoch: message.leaderEpoch };
+    });
+    const { groupId, topic, kafka } = this.options;
+    return {
+      groupId,
+      offsets,
+      member: () => {
+        const owned = ownedPartitions(consumer, topic);
+        const revoked = offsets.filter(({ partition }) => owned !== undefined && !owned.has(partition)).map(({ partition }) => partition);
+        if (revoked.length > 0) throw new PartitionsRevokedError(revoked);
+        const { memberId, coordinatorId } = consumer;
+        const generationId = memberId === null ? undefined : kafka.groupProtocol === 'consumer' ? memberEpochOf(memberId) : consumer.generationId;
+        if (memberId === null || coordinatorId === null || generationId === undefined) throw new Error('not a member of the group yet');
+        return { groupId, memberId, generationId, coordinatorId };
+      },
+    };
+  }
+
+  /**
+   * The records of the batch still to handle. Dropped: records of partitions revoked since they
+   * were fetched (their new owner handles them), and records below a partition's floor. The
+   * floor is where this member's own handled batches left the partition: when the assignment
+   * changes, the client fetches the committed offsets of every assigned partition again, and
+   * one read while this member's last commit is still in flight sends records handled already.
+   * With transactional offsets (KIP-447) the floor is also, for each partition whose assignment
+   * changed, its stable offset: a previous owner's transaction may commit offsets after the
+   * client read them, so the coordinator is asked again, waiting while such a transaction is open.
+   */
+  async #unhandled(consumer: BatchKafkaConsumer, batch: readonly ConsumedMessage[]): Promise<ConsumedMessage[]> {
+    const { groupId, topic } = this.options;
+    const assignment = consumer.assignments;
+    const owned = ownedPartitions(consumer, topic);
+    const kept = owned === undefined ? [...batch] : batch.filter((message) => owned.has(message.partition));
+    if (this.#transactional) {
+      const unverified = [...new Set(kept.map((message) => message.partition))].filter((partition) => this.#verified.get(partition) !== assignment);
+      if (unverified.length > 0) {
+        const stable = await this.#coordinator!.stableOffsets(groupId, topic, unverified, this.#shutdown.signal);
+        for (const partition of unverified) {
+          this.#raiseFloor(partition, stable.get(partition) ?? -1n);
+          this.#verified.set(partition, assignment);
+        }
+      }
     }
+    // The refetch may also send a record again while its first copy is still unread: one per offset.
+    const next = new Map<number, bigint>();
+    const unhandled = kept.filter((message) => {
+      if (message.offset < (next.get(message.partition) ?? this.#floor.get(message.partition) ?? -1n)) return false;
+      next.set(message.partition, message.offset + 1n);
+      return true;
+    });
+    if (unhandled.length < batch.length) {
+      this.options.logger.info({ fetched: batch.length, kept: unhandled.length }, 'dropped records of revoked partitions or handled already');
+    }
+    return unhandled;
+  }
+
+  #raiseFloor(partition: number, offset: bigint): void {
+    if (offset > (this.#floor.get(partition) ?? -1n)) this.#floor.set(partition, offset);
+  }
+
+  /** Commits (one request in flight at a time, later offsets merged in); a failed commit only means redelivery. */
+  #commit(consumer: BatchKafkaConsumer, offsets: readonly PartitionOffset[]): void {
+    for (const offset of offsets) {
+      const queued = this.#toCommit.get(offset.partition);
+      if (queued === undefined || queued.offset < offset.offset) this.#toCommit.set(offset.partition, offset);
+    }
+    this.#committing ??= this.#flushCommits(consumer);
+  }
+
+  async #flushCommits(consumer: BatchKafkaConsumer): Promise<void> {
+    while (this.#toCommit.size > 0) {
+      const offsets = [...this.#toCommit.values()];
+      this.#toCommit.clear();
+      try {
+        await consumer.commit({ offsets });
+        this.#noteCommitted(consumer, offsets);
+      } catch (error) {
+        this.options.logger.warn({ err: error, partitions: offsets.map(({ partition }) => partition) }, 'offset commit failed; the batch may be redelivered');
+      }
+    }
+    this.#committing = undefined;
+  }
+
+  #noteCommitted(consumer: BatchKafkaConsumer, offsets: readonly PartitionOffset[]): void {
+    for (const { partition, offset } of offsets) this.#committed.set(partition, { offset, under: consumer.assignments });
+  }
+
+  /**
+   * While idle, moves the committed offset of partitions whose fetch position went past it
+   * without a record to handle (the marker of a transaction fetched after its records). Only
+   * partitions this member committed under its current assignment: their fetch position is
+   * its own, never one read before a previous owner's last commit.
+   */
+  #commitPastMarkers(consumer: BatchKafkaConsumer, stream: ConsumedStream): void {
+    if (this.#handling || stream.readableLength > 0 || this.#committing !== undefined) return;
+    const positions = fetchPositions(stream, this.options.topic);
+    const offsets: PartitionOffset[] = [];
+    for (const [partition, { offset, under }] of this.#committed) {
+      const position = positions.get(partition);
+      if (under !== consumer.assignments || position === undefined || position <= offset) continue;
+      offsets.push({ topic: this.options.topic, partition, offset: position, leaderEpoch: -1 });
+    }
+    if (offsets.length > 0) this.#commit(consumer, offsets);
   }
 
   /**
@@ -207,7 +388,7 @@ export class BatchConsumer {
    * which has moved past transaction markers; busy, it is after the last record handled (the
    * fetch position counts prefetched records as done).
    */
-  async #sampleLag(consumer: Consumer<string, Buffer, string, string>, stream: ConsumedStream): Promise<void> {
+  async #sampleLag(consumer: BatchKafkaConsumer, stream: ConsumedStream): Promise<void> {
     const { topic, groupId, metrics } = this.options;
     const assigned = (consumer.assignments ?? []).filter((assignment) => assignment.topic === topic).flatMap((assignment) => assignment.partitions);
     if (assigned.length === 0 || metrics === undefined) {
@@ -239,6 +420,24 @@ export class BatchConsumer {
   async #pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.#shutdown.signal }).catch(() => undefined);
   }
+}
+
+type BatchKafkaConsumer = Consumer<string, Buffer, string, string>;
+
+/** This member's partitions of the topic; undefined before its first assignment. */
+function ownedPartitions(consumer: BatchKafkaConsumer, topic: string): Set<number> | undefined {
+  if (consumer.assignments === null) return undefined;
+  return new Set(consumer.assignments.filter((assignment) => assignment.topic === topic).flatMap((assignment) => assignment.partitions));
+}
+
+/** Per partition of the topic, the next offset the stream fetches. */
+function fetchPositions(stream: ConsumedStream, topic: string): Map<number, bigint> {
+  const positions = new Map<number, bigint>();
+  const prefix = `${topic}:`;
+  for (const [key, offset] of stream.offsetsToFetch) {
+    if (key.startsWith(prefix)) positions.set(Number(key.slice(prefix.length)), offset);
+  }
+  return positions;
 }
 
 function readAvailable(stream: ConsumedStream, max: number): ConsumedMessage[] {

@@ -1,5 +1,5 @@
 export * from './client-options.js';
-export * from './group-members.js';
+export * from './group-coordinator.js';
 export * from './json-producer.js';
 export * from './kafka-errors.js';
 export * from './records.js';

@@ -1,5 +1,6 @@
-import { ProduceAcks, Producer, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
+import { findErrorBy, ProduceAcks, Producer, stringSerializer, type Consumer, type Message, type MessageToProduce } from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/shared-environment.js';
+import type { BatchOffsets } from './batch-consumer.js';
 import { baseClientOptions } from './client-options.js';
 import type { KafkaMetrics, WriteOperation } from './kafka-metrics.js';
 import { encodeJson, type OutgoingRecord } from './records.js';
@@ -9,6 +10,12 @@ export interface JsonProducerOptions {
   role: string;
   /** Makes the producer transactional: `inTransaction` writes all or nothing. */
   transactionalId?: string;
+  /**
+   * How long the broker lets a transaction stay open before aborting it: what a crashed
+   * producer's open transaction holds back read_committed consumers of its partitions.
+   * Default: the request timeout.
+   */
+  transactionTimeoutMs?: number;
   /** Retries of one request before the send fails; keep low where a caller waits (HTTP). */
   retries?: number;
   retryDelayMs?: number;
@@ -35,10 +42,10 @@ export class JsonProducer {
       acks: ProduceAcks.ALL,
       idempotent: true,
       retries: options.retries ?? 3,
-      // The client's default of one second also applies to CONCURRENT_TRANSACTIONS, which
-      // clears within milliseconds: a short delay keeps back-to-back transactions fast.
-      retryDelay: options.retryDelayMs ?? 100,
+      retryDelay: retryDelayFor(options.retryDelayMs ?? 100),
       ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+      // The client sends `timeout` as the transaction timeout of InitProducerId.
+      ...(options.transactionTimeoutMs === undefined ? {} : { timeout: options.transactionTimeoutMs }),
     });
   }
 
@@ -55,6 +62,17 @@ export class JsonProducer {
   async close(): Promise<void> {
     await this.#producer.close(true);
   }
+}
+
+/**
+ * CONCURRENT_TRANSACTIONS answers a transaction begun while the previous one's markers are
+ * still being written, which takes milliseconds: retried after 1, 2, 4 … ms up to the general
+ * delay, so that back-to-back transactions (a worker's batches, an instance's uploads) are not
+ * held by the general delay each time.
+ */
+function retryDelayFor(delayMs: number) {
+  return (_client: unknown, _operation: string, attempt: number, _retries: number, error: Error): number =>
+    findErrorBy(error, 'apiId', 'CONCURRENT_TRANSACTIONS') === null ? delayMs : Math.min(2 ** Math.max(0, attempt - 1), delayMs);
 }
 
 /**
@@ -104,6 +122,31 @@ export class JsonTransaction {
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
     for (const messages of inRequests(records)) await this.#time('send', this.#transaction.send({ messages }));
+  }
+
+  /**
+   * Adds the consumer group of a consumed batch to this transaction (AddOffsetsToTxn), before
+   * `commitOffsets`: one round trip that may go ahead of the records.
+   */
+  async addOffsetsGroup(batch: BatchOffsets): Promise<void> {
+    // The client only reads the group id of the consumer it is given.
+    await this.#transaction.addConsumer({ groupId: batch.groupId } as unknown as Consumer<string, Buffer, string, string>);
+  }
+
+  /**
+   * Commits a consumed batch's offsets with this transaction (exactly-once consume → produce),
+   * after `addOffsetsGroup`: visible when the transaction commits, discarded if it aborts,
+   * refused by the group coordinator if the member has lost the partitions since (KIP-447).
+   */
+  async commitOffsets(batch: BatchOffsets): Promise<void> {
+    if (batch.offsets.length === 0) return;
+    const consumer = batch.member();
+    // One TxnOffsetCommit per partition: the client commits a message's offset + 1, with the
+    // member identity found in its metadata. Sequential: the client merges concurrent ones.
+    for (const { topic, partition, offset } of batch.offsets) {
+      const position = { topic, partition, offset: offset - 1n, metadata: { consumer } } as unknown as Message<string, Buffer, string, string>;
+      await this.#transaction.addOffset(position);
+    }
   }
 
   async commit(): Promise<void> {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { FlowcastError, type IngestEnvelope } from '@flowcast/common/contracts';
-import type { OutgoingRecord } from '@flowcast/common/kafka';
+import type { BatchOffsets, OutgoingRecord } from '@flowcast/common/kafka';
 import type { ConsumerConfig } from '../config.js';
 import type { Processor } from '../processing/processor.js';
 import { BatchHandler, type IncomingMessage } from './batch-handler.js';
@@ -25,14 +25,28 @@ function message(value: unknown, offset = 0n): IncomingMessage {
   return { key: undefined, value: Buffer.from(text), topic: 'messages', partition: 0, offset };
 }
 
-/** Kafka is the edge: writes are recorded instead of sent. */
-function harness(processor: Processor) {
+/** Kafka is the edge: writes and transactions are recorded instead of sent. */
+function harness(processor: Processor, { failSend = false } = {}) {
   const writes: OutgoingRecord[][] = [];
-  const output = { send: async (records: readonly OutgoingRecord[]) => void writes.push([...records]) } as unknown as OutputPublisher;
+  const transactions: Array<{ offsets: BatchOffsets; records?: OutgoingRecord[]; aborted: boolean }> = [];
+  const output = {
+    send: async (records: readonly OutgoingRecord[]) => {
+      if (failSend) throw new Error('broker gone');
+      writes.push([...records]);
+    },
+    begin: async (offsets: BatchOffsets) => {
+      const transaction: (typeof transactions)[number] = { offsets, aborted: false };
+      transactions.push(transaction);
+      return {
+        commit: async (records: readonly OutgoingRecord[]) => void (transaction.records = [...records]),
+        abort: async () => void (transaction.aborted = true),
+      };
+    },
+  } as unknown as OutputPublisher;
   const registry = new Registry();
   const handler = new BatchHandler(output, [processor], config, pino({ level: 'silent' }), new WorkerMetrics(registry));
   const topicsOf = (records: OutgoingRecord[]) => records.map((record) => (record.topic === 'message-events' ? (record.value as { type: string }).type : record.topic));
-  return { handler, writes, topicsOf, registry };
+  return { handler, writes, transactions, topicsOf, registry };
 }
 
 const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'] as const;
@@ -103,8 +117,8 @@ describe('BatchHandler', () => {
     const { handler, writes, topicsOf } = harness({ dataTypes: ['SINGLE_MESSAGE'], process: () => ({ records: [] }) });
     const outcome = await handler.handle([message('not json {', 7n), message({ logId: 'x', dataType: 'NOPE' }, 8n)]);
     assert.deepEqual(outcome, { processed: 0, failed: 0, deadLettered: 2 });
-    assert.deepEqual(topicsOf(writes[0]!), ['messages.dlq', 'messages.dlq']);
-    const [notJson, notEnvelope] = writes[0]!.map((record) => record.value as { error: { code: string; message: string }; source: { offset: string }; original: unknown });
+    assert.deepEqual(writes.map(topicsOf), [[], ['messages.dlq', 'messages.dlq']], 'dead letters are results: the second write');
+    const [notJson, notEnvelope] = writes[1]!.map((record) => record.value as { error: { code: string; message: string }; source: { offset: string }; original: unknown });
     assert.equal(notJson!.error.code, 'UNDECODABLE_MESSAGE');
     assert.equal(notJson!.original, 'not json {');
     assert.equal(notJson!.source.offset, '7');
@@ -128,6 +142,29 @@ describe('BatchHandler', () => {
     assert.equal(await value('flowcast_consumer_messages_processed_total', { data_type: 'SINGLE_MESSAGE', outcome: 'failed' }), 1);
     assert.equal(await value('flowcast_consumer_messages_dead_lettered_total', { code: 'UNDECODABLE_MESSAGE' }), 1);
     assert.equal(await value('flowcast_consumer_messages_in_flight'), 0);
+  });
+
+  it('given the batch offsets, commits the results with them in one transaction, the first write outside it', async () => {
+    const { handler, writes, topicsOf, transactions } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: (input) => ({ records: [{ topic: 'orders.processed', key: `${input.logId}:1`, value: {} }] }),
+    });
+    const offsets = { groupId: 'workers', offsets: [{ topic: 'messages', partition: 0, offset: 2n, leaderEpoch: 0 }], member: () => assert.fail('the publisher asks') };
+    await handler.handle([message(envelope(ids[0])), message('not json {', 1n)], offsets);
+    assert.deepEqual(topicsOf(writes[0]!), ['message-received', 'processing-started'], 'sent at once');
+    assert.equal(writes.length, 1);
+    assert.equal(transactions.length, 1);
+    assert.equal(transactions[0]!.offsets, offsets);
+    assert.deepEqual(topicsOf(transactions[0]!.records!), ['messages.dlq', 'orders.processed', 'processing-completed']);
+    assert.equal(transactions[0]!.aborted, false);
+  });
+
+  it('aborts the transaction when the batch cannot be handled, and commits nothing', async () => {
+    const { handler, transactions } = harness({ dataTypes: ['SINGLE_MESSAGE'], process: () => ({ records: [] }) }, { failSend: true });
+    const offsets = { groupId: 'workers', offsets: [], member: () => assert.fail('not reached') };
+    await assert.rejects(handler.handle([message(envelope(ids[0]))], offsets), /broker gone/);
+    assert.equal(transactions[0]!.records, undefined);
+    assert.equal(transactions[0]!.aborted, true);
   });
 
   it('counts nothing as finished when the write fails, and releases the in-flight count', async () => {

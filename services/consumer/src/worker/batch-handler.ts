@@ -6,7 +6,7 @@ import {
   type IngestEnvelope,
   type LifecycleEvent,
 } from '@flowcast/common/contracts';
-import type { OutgoingRecord } from '@flowcast/common/kafka';
+import type { BatchOffsets, OutgoingRecord } from '@flowcast/common/kafka';
 import { LOGGER, type Logger } from '@flowcast/common/nest';
 import {
   contextFromHeaders,
@@ -52,8 +52,11 @@ type Outcome =
 /**
  * Handles a batch of messages in two writes: first `message-received` and
  * `processing-started` for each, then each one's effects with `processing-completed` or
- * `processing-failed` (and dead letters). The caller commits offsets only after this
- * resolves, so a crash at any point redelivers, never loses.
+ * `processing-failed` (and dead letters). Given the batch's offsets (exactly-once), the second
+ * write and the offsets are one Kafka transaction; otherwise the caller commits offsets only
+ * after this resolves. Either way a crash at any point redelivers, never loses; with the
+ * transaction, results are never written twice, and only the first write may repeat (the
+ * status view drops repeated steps).
  *
  * Each message gets a `process` span, child of the context its producer put in the headers,
  * with a `publish` span per write and the processor's span inside; the events it writes carry
@@ -69,13 +72,19 @@ export class BatchHandler {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  async handle(messages: readonly IncomingMessage[]): Promise<BatchOutcome> {
+  async handle(messages: readonly IncomingMessage[], offsets?: BatchOffsets): Promise<BatchOutcome> {
     const consumerId = this.config.service.instanceId;
     const accepted: Array<{ envelope: IngestEnvelope; message: IncomingMessage; span: MessageSpan }> = [];
     const poisoned: MessageSpan[] = [];
     const first = new Writes();
+    // Dead letters are results: in the second write, with the batch's transaction when there is one.
+    const second = new Writes();
     const receivedAt = new Date();
     const landed = this.metrics.startFlight(messages.length);
+    // Exactly-once: the results' transaction opens while the first write is in flight.
+    const opening = offsets === undefined ? undefined : this.output.begin(offsets);
+    opening?.catch(() => undefined);
+    let committed = false;
     try {
       for (const message of messages) {
         const decoded = decodeEnvelope(message.value);
@@ -86,7 +95,7 @@ export class BatchHandler {
             this.logger.warn({ partition: message.partition, offset: String(message.offset), err: decoded.error }, 'poison message dead-lettered'),
           );
           poisoned.push(span);
-          first.add(span, [this.#deadLetter(message, message.key ?? null, decoded.error, 0, decoded.original)]);
+          second.add(span, [this.#deadLetter(message, message.key ?? null, decoded.error, 0, decoded.original)]);
           endSpan(span.span, decoded.error);
           continue;
         }
@@ -98,14 +107,10 @@ export class BatchHandler {
           this.#event(lifecycleEvents.started(envelope, consumerId, new Date())),
         ]);
       }
-      await first.send(this.output, this.config.topics.names.messageEvents);
+      await first.send((records) => this.output.send(records), this.config.topics.names.messageEvents);
       for (const { envelope } of accepted) this.metrics.received(envelope.dataType);
-      for (let index = 0; index < poisoned.length; index += 1) {
-        this.metrics.received(UNDECODABLE);
-        this.metrics.deadLettered('UNDECODABLE_MESSAGE');
-      }
+      for (let index = 0; index < poisoned.length; index += 1) this.metrics.received(UNDECODABLE);
 
-      const second = new Writes();
       const outcome: BatchOutcome = { processed: 0, failed: 0, deadLettered: poisoned.length };
       const finished: Array<{ dataType: IngestEnvelope['dataType']; ok: boolean; deadLetterCode?: FlowcastError['code'] }> = [];
       for (const { envelope, message, span } of accepted) {
@@ -127,7 +132,13 @@ export class BatchHandler {
         finished.push({ dataType: envelope.dataType, ok: false, ...(result.deadLetter ? { deadLetterCode: result.error.code } : {}) });
         second.add(span, records);
       }
-      await second.send(this.output, this.config.topics.names.messageEvents);
+      const transaction = await opening;
+      await second.send(
+        (records) => (transaction === undefined ? this.output.send(records) : transaction.commit(records)),
+        this.config.topics.names.messageEvents,
+      );
+      committed = true;
+      for (let index = 0; index < poisoned.length; index += 1) this.metrics.deadLettered('UNDECODABLE_MESSAGE');
       for (const { dataType, ok, deadLetterCode } of finished) {
         this.metrics.finished(dataType, ok ? 'processed' : 'failed');
         if (deadLetterCode !== undefined) this.metrics.deadLettered(deadLetterCode);
@@ -138,6 +149,7 @@ export class BatchHandler {
       for (const { span } of accepted) endSpan(span.span, error);
       throw error;
     } finally {
+      if (!committed) await opening?.then((transaction) => transaction.abort(), () => undefined);
       landed();
     }
   }
@@ -229,7 +241,7 @@ class Writes {
     this.#pending.push({ parent, records });
   }
 
-  async send(output: OutputPublisher, eventsTopic: string): Promise<void> {
+  async send(write: (records: readonly OutgoingRecord[]) => Promise<void>, eventsTopic: string): Promise<void> {
     const spans = this.#pending.map(({ parent, records }) => {
       const publish = startMessageSpan({ operation: 'publish', topic: eventsTopic, ids: messageOf(parent.context)!, parent: parent.context });
       const headers = traceHeaders(publish.context);
@@ -238,7 +250,7 @@ class Writes {
       return publish.span;
     });
     try {
-      await output.send(this.#records);
+      await write(this.#records);
     } catch (error) {
       for (const span of spans) endSpan(span, error);
       throw error;

@@ -6,8 +6,9 @@ import { BatchHandler } from './batch-handler.js';
 
 /**
  * This worker's membership of the worker group on `messages`: batches go to the
- * BatchHandler, offsets are committed after their events are written. On SIGTERM it
- * finishes the batch in hand, commits and leaves the group before the producer closes.
+ * BatchHandler, whose transaction commits their offsets (exactly-once), or which commits them
+ * once their events are written (at-least-once). On SIGTERM it finishes the batch in hand,
+ * commits and leaves the group before the producer closes.
  */
 @Injectable()
 export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, ReadinessCheck {
@@ -34,9 +35,10 @@ export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationS
         logger,
         metrics,
         lagIntervalMs: config.batching.lagIntervalMs,
+        offsets: config.guarantee.exactlyOnce ? 'transaction' : 'consumer',
       },
-      async (messages) => {
-        const outcome = await handler.handle(messages);
+      async (messages, offsets) => {
+        const outcome = await handler.handle(messages, config.guarantee.exactlyOnce ? offsets : undefined);
         logger.debug({ size: messages.length, ...outcome }, 'batch handled');
       },
     );

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { StatsSnapshot, StatsUpdatedPayload } from '@flowcast/common/contracts';
-import { GroupMembersProbe } from '@flowcast/common/kafka';
+import { GroupCoordinator } from '@flowcast/common/kafka';
 import { LOGGER, type Logger } from '@flowcast/common/nest';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
@@ -29,7 +29,7 @@ type LiveFigures = Omit<StatsSnapshot, keyof StatusCounters>;
  */
 @Injectable()
 export class StatsService implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly #probe: GroupMembersProbe;
+  readonly #probe: GroupCoordinator;
   readonly #prometheus: { client: PrometheusClient; queries: StatsQueries } | undefined;
   readonly #window: RecentWindow;
   #timer: NodeJS.Timeout | undefined;
@@ -45,7 +45,7 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.#probe = new GroupMembersProbe(config.kafka);
+    this.#probe = new GroupCoordinator(config.kafka, 'group-probe');
     this.#window = new RecentWindow(config.statsWindowSeconds * 1000);
     const { prometheus } = config;
     this.#prometheus =
