@@ -96,3 +96,25 @@ export async function deleteTopics(topics: readonly string[]): Promise<void> {
     if (present.length > 0) await admin.deleteTopics({ topics: present });
   });
 }
+
+/** Per partition, the end offset of a topic (after its last record or transaction marker). */
+export async function endOffsets(topic: string): Promise<bigint[]> {
+  return withAdmin(async (admin) => {
+    const count = await partitionCountWith(admin, topic);
+    const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] });
+    const ends = Array.from({ length: count }, () => 0n);
+    for (const partition of listed.flatMap((entry) => entry.partitions)) ends[partition.partitionIndex] = partition.offset;
+    return ends;
+  });
+}
+
+/** Per partition, the offset a consumer group committed on a topic (-1: none), as lag exporters read it. */
+export async function committedOffsets(groupId: string, topic: string): Promise<bigint[]> {
+  return withAdmin(async (admin) => {
+    const count = await partitionCountWith(admin, topic);
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: count }, (_, index) => index) }] }] });
+    const committed = Array.from({ length: count }, () => -1n);
+    for (const partition of group?.topics.find((entry) => entry.name === topic)?.partitions ?? []) committed[partition.partitionIndex] = partition.committedOffset;
+    return committed;
+  });
+}

@@ -5,6 +5,8 @@ import { waitFor } from './wait.js';
 export interface ReceivedEvent {
   name: ServerEventName;
   payload: Record<string, unknown>;
+  /** When the client received it (Date.now()). */
+  receivedAt: number;
 }
 
 /** Everything a Socket.IO client received, in order. */
@@ -12,7 +14,7 @@ export class EventLog {
   readonly events: ReceivedEvent[] = [];
 
   record(name: string, payload: unknown): void {
-    this.events.push({ name: name as ServerEventName, payload: payload as Record<string, unknown> });
+    this.events.push({ name: name as ServerEventName, payload: payload as Record<string, unknown>, receivedAt: Date.now() });
   }
 
   named(name: ServerEventName): ReceivedEvent[] {
