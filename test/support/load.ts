@@ -11,6 +11,8 @@ export interface SendResult {
   refused: Map<number, number>;
   /** Requests that got no answer at all (connection refused or reset). */
   unanswered: number;
+  /** When each logId was accepted (Date.now() at the 202). */
+  acceptedAt: Map<string, number>;
 }
 
 export interface SendOptions {
@@ -27,7 +29,7 @@ export interface SendOptions {
 /** Sends `count` single orders to the producer, `concurrency` at a time. */
 export async function sendOrders(producerUrl: string, count: number, options: SendOptions = {}): Promise<SendResult> {
   const { concurrency = 16, invalidEvery = 0, signal, pauseMs = 0 } = options;
-  const result: SendResult = { valid: [], invalid: [], refused: new Map(), unanswered: 0 };
+  const result: SendResult = { valid: [], invalid: [], refused: new Map(), unanswered: 0, acceptedAt: new Map() };
   let next = 0;
   const sender = async (): Promise<void> => {
     while (next < count && signal?.aborted !== true) {
@@ -36,7 +38,11 @@ export async function sendOrders(producerUrl: string, count: number, options: Se
       const invalid = invalidEvery > 0 && index % invalidEvery === invalidEvery - 1;
       try {
         const response = await postJson(`${producerUrl}/producers/send/single`, order({ orderNumber: `ORD-${index}`, ...(invalid ? { quantity: 0 } : {}) }));
-        if (response.status === 202) (invalid ? result.invalid : result.valid).push(String(response.body['logId']));
+        if (response.status === 202) {
+          const logId = String(response.body['logId']);
+          (invalid ? result.invalid : result.valid).push(logId);
+          result.acceptedAt.set(logId, Date.now());
+        }
         else result.refused.set(response.status, (result.refused.get(response.status) ?? 0) + 1);
       } catch {
         result.unanswered += 1;
@@ -136,6 +142,16 @@ export function longestGap(instants: readonly number[]): { gapMs: number; atMs: 
     if (between > gap.gapMs) gap = { gapMs: between, atMs: sorted[index - 1]! };
   }
   return gap;
+}
+
+/** The longest a message waited, from its 202 to its final event reaching the client (ms). */
+export function slowestMessage(acceptedAt: ReadonlyMap<string, number>, finals: ReadonlyArray<{ payload: Record<string, unknown>; receivedAt: number }>): number {
+  let slowest = 0;
+  for (const event of finals) {
+    const accepted = acceptedAt.get(String(event.payload['logId']));
+    if (accepted !== undefined) slowest = Math.max(slowest, event.receivedAt - accepted);
+  }
+  return slowest;
 }
 
 /** The gateway's counters (`GET /api/stats`). */

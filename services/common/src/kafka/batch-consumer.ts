@@ -313,11 +313,16 @@ export class BatchConsumer {
     if (this.#transactional) {
       const unverified = [...new Set(kept.map((message) => message.partition))].filter((partition) => this.#verified.get(partition) !== assignment);
       if (unverified.length > 0) {
+        const started = performance.now();
         const stable = await this.#coordinator!.stableOffsets(groupId, topic, unverified, this.#shutdown.signal);
         for (const partition of unverified) {
           this.#raiseFloor(partition, stable.get(partition) ?? -1n);
           this.#verified.set(partition, assignment);
         }
+        this.options.logger.info(
+          { partitions: unverified, stableOffsets: unverified.map((partition) => String(stable.get(partition) ?? -1n)), waitedMs: Math.round(performance.now() - started) },
+          'read the stable offsets of partitions whose assignment changed',
+        );
       }
     }
     // The refetch may also send a record again while its first copy is still unread: one per offset.

@@ -43,7 +43,10 @@ export class JsonProducer {
       idempotent: true,
       retries: options.retries ?? 3,
       retryDelay: retryDelayFor(options.retryDelayMs ?? 100),
-      ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+      // A new producer must send InitProducerId with no producer id (-1): the client's default
+      // of 0 makes the broker answer PRODUCER_FENCED once the transactional id has a producer,
+      // so a producer replacing a failed one, or an instance restarted, could never begin.
+      ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId, producerId: -1n, producerEpoch: -1 }),
       // The client sends `timeout` as the transaction timeout of InitProducerId.
       ...(options.transactionTimeoutMs === undefined ? {} : { timeout: options.transactionTimeoutMs }),
     });
