@@ -17,12 +17,12 @@ export interface ReadRecord {
  */
 export async function readTopic(
   topic: string,
-  { expected, idleMs = 2_000, committedOnly = true }: { expected?: number; idleMs?: number; committedOnly?: boolean } = {},
+  { expected, idleMs = 2_000, committedOnly = true, from = brokers }: { expected?: number; idleMs?: number; committedOnly?: boolean; from?: string[] } = {},
 ): Promise<ReadRecord[]> {
   const consumer = new Consumer({
     groupId: `test-reader-${Math.random().toString(36).slice(2)}`,
     clientId: 'test-reader',
-    bootstrapBrokers: brokers,
+    bootstrapBrokers: from,
     deserializers: stringDeserializers,
     isolationLevel: committedOnly ? 1 : 0,
     maxWaitTime: 200,

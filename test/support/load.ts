@@ -13,6 +13,8 @@ export interface SendResult {
   unanswered: number;
   /** When each logId was accepted (Date.now() at the 202). */
   acceptedAt: Map<string, number>;
+  /** Every answer other than 202: its status, its Retry-After header, and how long it took. */
+  refusals: Array<{ status: number; retryAfter: string | null; ms: number }>;
 }
 
 export interface SendOptions {
@@ -29,21 +31,24 @@ export interface SendOptions {
 /** Sends `count` single orders to the producer, `concurrency` at a time. */
 export async function sendOrders(producerUrl: string, count: number, options: SendOptions = {}): Promise<SendResult> {
   const { concurrency = 16, invalidEvery = 0, signal, pauseMs = 0 } = options;
-  const result: SendResult = { valid: [], invalid: [], refused: new Map(), unanswered: 0, acceptedAt: new Map() };
+  const result: SendResult = { valid: [], invalid: [], refused: new Map(), unanswered: 0, acceptedAt: new Map(), refusals: [] };
   let next = 0;
   const sender = async (): Promise<void> => {
     while (next < count && signal?.aborted !== true) {
       const index = next;
       next += 1;
       const invalid = invalidEvery > 0 && index % invalidEvery === invalidEvery - 1;
+      const started = performance.now();
       try {
         const response = await postJson(`${producerUrl}/producers/send/single`, order({ orderNumber: `ORD-${index}`, ...(invalid ? { quantity: 0 } : {}) }));
         if (response.status === 202) {
           const logId = String(response.body['logId']);
           (invalid ? result.invalid : result.valid).push(logId);
           result.acceptedAt.set(logId, Date.now());
+        } else {
+          result.refused.set(response.status, (result.refused.get(response.status) ?? 0) + 1);
+          result.refusals.push({ status: response.status, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started });
         }
-        else result.refused.set(response.status, (result.refused.get(response.status) ?? 0) + 1);
       } catch {
         result.unanswered += 1;
       }
@@ -114,9 +119,9 @@ export interface OrdersTally {
   unexpected: number;
 }
 
-export async function tallyOrders(topic: string, valid: readonly string[]): Promise<OrdersTally> {
+export async function tallyOrders(topic: string, valid: readonly string[], brokers?: string): Promise<OrdersTally> {
   // Called once every message is finished: its results were committed before its completion.
-  const all = await readTopic(topic, { idleMs: 2_000 });
+  const all = await readTopic(topic, { idleMs: 2_000, ...(brokers === undefined ? {} : { from: brokers.split(',') }) });
   const counts = new Map<string, number>();
   for (const record of all) counts.set(record.key, (counts.get(record.key) ?? 0) + 1);
   const expectedKeys = new Set(valid.map((logId) => `${logId}:1`));
