@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getJson, order, postJson } from './support/http.js';
+import { broadcastCount } from './support/load.js';
 import { Pipeline } from './support/pipeline.js';
 import { connectClient, type EventLog, type TestSocket } from './support/socket.js';
 import { waitFor } from './support/wait.js';
-
-async function broadcastCount(gatewayUrl: string): Promise<number> {
-  const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
-  return metrics
-    .split('\n')
-    .filter((line) => line.startsWith('flowcast_gateway_events_broadcast_total{'))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
 
 describe('two gateway replicas sharing Redis', () => {
   let pipeline: Pipeline;

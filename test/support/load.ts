@@ -168,3 +168,12 @@ export async function statsOf(gatewayUrl: string): Promise<Record<string, number
 export function report(test: { diagnostic(message: string): void }, figures: Record<string, unknown>): void {
   test.diagnostic(`figures ${JSON.stringify(figures)}`);
 }
+
+/** Lifecycle events a gateway replica consumed and broadcast (its `flowcast_gateway_events_broadcast_total`). */
+export async function broadcastCount(gatewayUrl: string): Promise<number> {
+  const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith('flowcast_gateway_events_broadcast_total{'))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
