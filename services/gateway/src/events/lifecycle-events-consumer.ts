@@ -10,9 +10,10 @@ import { STATUS_VIEW, type StatusView } from '../status/status-view.js';
 
 /**
  * Consumes `message-events` as a member of the gateways' group: each batch is applied to the
- * status view first, then the events that were new are broadcast; duplicates from
- * redelivery are dropped. Offsets are committed after both, so a gateway that dies
- * mid-batch leaves the batch to another replica.
+ * status view first, then the events that were new are broadcast, and the broadcast is
+ * recorded; duplicates from redelivery are dropped, unless their broadcast was never recorded.
+ * Offsets are committed after all three, so a gateway that dies mid-batch leaves the batch to
+ * another replica, which sends what the first may not have sent.
  *
  * Each event gets a `broadcast` span, child of the worker's span that wrote it (the context
  * in its headers): the last step of its message's trace.
@@ -90,15 +91,20 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
       for (const { span } of spans) endSpan(span, error);
       throw error;
     }
+    const broadcast: LifecycleEvent[] = [];
     events.forEach((event, index) => {
       const { span } = spans[index]!;
-      // A redelivered event already recorded is not sent again.
+      // A redelivered event already recorded and broadcast is not sent again.
       span.setAttribute('flowcast.duplicate', !fresh[index]);
       if (fresh[index]) {
         this.broadcaster.broadcast(event);
         this.metrics.finished(event);
+        broadcast.push(event);
       }
       endSpan(span);
     });
+    // Issued after the broadcasts on the same Redis connection, so processed after them: once it
+    // succeeds, a replica that takes this batch over will not send these events again.
+    await this.view.confirmBroadcast(broadcast);
   }
 }

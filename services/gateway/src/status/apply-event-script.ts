@@ -1,21 +1,31 @@
 /**
  * Applies one lifecycle event to the Redis status view, atomically; the same rules as
  * MemoryStatusView#applyOne (the status-view contract tests run both). Returns 1 when the
- * event was new, 0 for a duplicate.
+ * event was new, 2 when it was recorded by an earlier `apply` whose broadcast was never
+ * confirmed (broadcast it), 0 for a duplicate. `seen:<type>` holds the token of the `apply`
+ * that recorded the step, then `sent` (CONFIRM_BROADCAST_SCRIPT).
  */
 export const APPLY_EVENT_SCRIPT = `
 -- KEYS: log hash, log history list, stats hash, upload hash (a placeholder key when none)
 -- ARGV: type, logId, timestamp, consumerId, dataType, uploadId|'', rowCount, producedAt,
---       error|'', errorCode|'', ttlSeconds, batchCount|'', uploadRowCount|'', historyEntryJson
+--       error|'', errorCode|'', ttlSeconds, batchCount|'', uploadRowCount|'', historyEntryJson,
+--       applyToken
 local log, history, stats, upload = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local kind, logId, at, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local dataType, uploadId, rows, producedAt = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
 local ttl = tonumber(ARGV[11])
+local token = ARGV[15]
 local hasUpload = uploadId ~= ''
 
+local seen = redis.call('HGET', log, 'seen:' .. kind)
+if seen then
+  if seen == 'sent' or seen == token then return 0 end
+  redis.call('HSET', log, 'seen:' .. kind, token)
+  return 2
+end
 local status = redis.call('HGET', log, 'status')
 if status == 'PROCESSED' or status == 'FAILED' then return 0 end
-if redis.call('HSETNX', log, 'seen:' .. kind, '1') == 0 then return 0 end
+redis.call('HSET', log, 'seen:' .. kind, token)
 
 if not status then
   status = 'RECEIVED'
@@ -68,5 +78,11 @@ if hasUpload then
   redis.call('HSET', upload, 'updatedAt', at)
   redis.call('EXPIRE', upload, ttl)
 end
+return 1
+`;
+
+/** Marks a step broadcast (KEYS: log hash; ARGV: type), unless the log has expired meanwhile. */
+export const CONFIRM_BROADCAST_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], 'seen:' .. ARGV[1]) == 1 then redis.call('HSET', KEYS[1], 'seen:' .. ARGV[1], 'sent') end
 return 1
 `;

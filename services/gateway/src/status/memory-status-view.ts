@@ -16,7 +16,8 @@ import { STATUS_AFTER_EVENT } from '@flowcast/common/contracts';
 interface LogEntry {
   record: LogRecord;
   history: HistoryEntry[];
-  seen: Set<LifecycleEventType>;
+  /** Per step recorded: the `apply` that recorded it, or `sent` once its broadcast was confirmed. */
+  seen: Map<LifecycleEventType, object | 'sent'>;
   expiresAt: number;
 }
 
@@ -38,7 +39,15 @@ export class MemoryStatusView implements StatusView {
   }
 
   async apply(events: readonly LifecycleEvent[]): Promise<boolean[]> {
-    return events.map((event) => this.#applyOne(event));
+    const token = {};
+    return events.map((event) => this.#applyOne(event, token));
+  }
+
+  async confirmBroadcast(events: readonly LifecycleEvent[]): Promise<void> {
+    for (const event of events) {
+      const entry = this.#logs.get(event.logId);
+      if (entry?.seen.has(event.type)) entry.seen.set(event.type, 'sent');
+    }
   }
 
   async log(logId: string): Promise<LogStatus | undefined> {
@@ -63,11 +72,17 @@ export class MemoryStatusView implements StatusView {
     clearInterval(this.#sweeper);
   }
 
-  #applyOne(event: LifecycleEvent): boolean {
+  #applyOne(event: LifecycleEvent, token: object): boolean {
     const expiresAt = this.clock() + this.ttlSeconds * 1000;
     let entry = this.#logs.get(event.logId);
+    const seen = entry?.seen.get(event.type);
+    if (seen !== undefined) {
+      if (seen === 'sent' || seen === token) return false;
+      // Recorded by an earlier apply whose broadcast was never confirmed.
+      entry!.seen.set(event.type, token);
+      return true;
+    }
     if (entry !== undefined && isTerminalStatus(entry.record.status)) return false;
-    if (entry?.seen.has(event.type)) return false;
     const upload = event.uploadId === undefined ? undefined : this.#upload(event.uploadId, expiresAt);
     if (entry === undefined) {
       entry = {
@@ -81,7 +96,7 @@ export class MemoryStatusView implements StatusView {
           updatedAt: event.timestamp,
         },
         history: [],
-        seen: new Set(),
+        seen: new Map(),
         expiresAt,
       };
       this.#logs.set(event.logId, entry);
@@ -92,7 +107,7 @@ export class MemoryStatusView implements StatusView {
         upload.receivedRows += event.rowCount;
       }
     }
-    entry.seen.add(event.type);
+    entry.seen.set(event.type, token);
     entry.history.push(historyEntryOf(event));
     entry.expiresAt = expiresAt;
     const record = entry.record;

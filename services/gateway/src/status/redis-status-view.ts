@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LifecycleEvent, LogStatus, UploadProgress } from '@flowcast/common/contracts';
-import { APPLY_EVENT_SCRIPT } from './apply-event-script.js';
+import { APPLY_EVENT_SCRIPT, CONFIRM_BROADCAST_SCRIPT } from './apply-event-script.js';
 import {
   historyEntryOf,
   logStatusOf,
@@ -14,6 +15,7 @@ import {
 /** The status view shared by every gateway replica, in Redis; each event is one atomic script. */
 export class RedisStatusView implements StatusView {
   #scriptSha: string | undefined;
+  #confirmSha: string | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -23,13 +25,29 @@ export class RedisStatusView implements StatusView {
 
   async apply(events: readonly LifecycleEvent[]): Promise<boolean[]> {
     if (events.length === 0) return [];
+    const token = randomUUID();
+    return this.#reloadingScripts(() => this.#applyAll(events, token));
+  }
+
+  async confirmBroadcast(events: readonly LifecycleEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#reloadingScripts(async () => {
+      this.#confirmSha ??= (await this.redis.script('LOAD', CONFIRM_BROADCAST_SCRIPT)) as string;
+      const pipeline = this.redis.pipeline();
+      for (const event of events) pipeline.evalsha(this.#confirmSha, 1, this.#logKey(event.logId), event.type);
+      for (const [error] of (await pipeline.exec()) ?? []) if (error !== null) throw error;
+    });
+  }
+
+  /** Redis restarted and forgot the scripts: load them again, once. */
+  async #reloadingScripts<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return await this.#applyAll(events);
+      return await work();
     } catch (error) {
-      // Redis restarted and forgot the script: load it again, once.
       if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
       this.#scriptSha = undefined;
-      return this.#applyAll(events);
+      this.#confirmSha = undefined;
+      return work();
     }
   }
 
@@ -106,7 +124,7 @@ export class RedisStatusView implements StatusView {
     // The Redis connection belongs to the RedisConnections provider.
   }
 
-  async #applyAll(events: readonly LifecycleEvent[]): Promise<boolean[]> {
+  async #applyAll(events: readonly LifecycleEvent[], token: string): Promise<boolean[]> {
     this.#scriptSha ??= (await this.redis.script('LOAD', APPLY_EVENT_SCRIPT)) as string;
     const pipeline = this.redis.pipeline();
     for (const event of events) {
@@ -132,12 +150,13 @@ export class RedisStatusView implements StatusView {
         totals?.batchCount ?? '',
         totals?.rowCount ?? '',
         JSON.stringify(historyEntryOf(event)),
+        token,
       );
     }
     const results = (await pipeline.exec()) ?? [];
     return results.map(([error, result]) => {
       if (error !== null) throw error;
-      return result === 1;
+      return result === 1 || result === 2;
     });
   }
 

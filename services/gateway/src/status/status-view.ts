@@ -18,12 +18,17 @@ export interface StatusCounters {
 
 /**
  * Latest status and history per logId, progress per uploadId, and platform counters. Each
- * message counts once whatever redeliveries bring: `apply` tells, for each event, whether
- * it was new (to broadcast) or a duplicate of a step already recorded (to drop). A message's
+ * message counts once whatever redeliveries bring: `apply` tells, for each event, whether to
+ * broadcast it, and `confirmBroadcast` records that it was. A step already recorded is
+ * dropped, unless its broadcast was never confirmed: a gateway that died between the two
+ * leaves its batch to another replica, which then broadcasts those steps (a client may get
+ * such a step twice, never not at all). Within one `apply`, a step counts once. A message's
  * status only moves forward, and its first terminal status is final.
  */
 export interface StatusView {
   apply(events: readonly LifecycleEvent[]): Promise<boolean[]>;
+  /** Records that these events (returned true by `apply`) were broadcast. */
+  confirmBroadcast(events: readonly LifecycleEvent[]): Promise<void>;
   log(logId: string): Promise<LogStatus | undefined>;
   upload(uploadId: string): Promise<UploadProgress | undefined>;
   counters(): Promise<StatusCounters>;

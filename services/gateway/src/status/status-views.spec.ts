@@ -53,6 +53,21 @@ function contract(name: string, create: () => StatusView) {
       await view.close();
     });
 
+    it('sends again, once, a step whose broadcast was never confirmed, and counts it once', async () => {
+      const view = create();
+      const logId = randomUUID();
+      const { received, started, completed } = events(logId);
+      assert.deepEqual(await view.apply([received, started]), [true, true]);
+      await view.confirmBroadcast([received]);
+      // The replica died before confirming `started`: another one gets the batch again.
+      assert.deepEqual(await view.apply([received, started, started, completed]), [false, true, false, true]);
+      await view.confirmBroadcast([started, completed]);
+      assert.deepEqual(await view.apply([received, started, completed]), [false, false, false]);
+      assert.equal((await view.log(logId))?.history.length, 3);
+      assert.deepEqual(await view.counters(), { totalMessages: 1, processingMessages: 0, processedMessages: 1, failedMessages: 0 });
+      await view.close();
+    });
+
     it('tracks upload progress from batches, rows and the last batch’s totals', async () => {
       const view = create();
       const uploadId = randomUUID();
