@@ -20,6 +20,7 @@ import { flowcastAsyncApi } from './docs/asyncapi.js';
 import { gatewayOpenApi } from './docs/openapi.js';
 import { LifecycleEventsConsumer } from './events/lifecycle-events-consumer.js';
 import { Broadcaster } from './realtime/broadcaster.js';
+import { ClientLimits } from './realtime/client-limits.js';
 import { RealtimeGateway } from './realtime/realtime.gateway.js';
 import { createRedisClient, REDIS_CLIENT, RedisReadiness } from './redis/redis-client.js';
 import { GatewayMetrics } from './stats/gateway-metrics.js';
@@ -85,6 +86,7 @@ export class AppModule {
         },
         ShutdownState,
         GatewayAuth,
+        ClientLimits,
         RealtimeGateway,
         Broadcaster,
         LifecycleEventsConsumer,

@@ -63,10 +63,25 @@ const gatewayEnvironment = {
   PROMETHEUS_TIMEOUT_MS: envVar.integer(1_500, { min: 100 }),
   /** How long the status view keeps a message or an upload after its last event. */
   STATUS_TTL_SECONDS: envVar.integer(86_400, { min: 60 }),
-  /** How long a disconnected client can come back and receive what it missed. */
-  SOCKET_RECOVERY_WINDOW_MS: envVar.integer(120_000, { min: 0 }),
-  /** Events kept in the Redis stream for fan-out and recovery (approximate trimming). */
+  /**
+   * How long a disconnected client can come back and receive what it missed (connection state
+   * recovery); later, or once the stream no longer holds what it missed, it reloads from the
+   * status endpoints. Keep SOCKET_STREAM_MAX_LEN ≥ 3 × messages/s × this (in seconds): each
+   * message is three events in the stream. The defaults cover 66 s at 500 messages/s.
+   */
+  SOCKET_RECOVERY_WINDOW_MS: envVar.integer(60_000, { min: 0 }),
+  /** Events kept in the Redis stream for fan-out and recovery (approximate trimming; about 450 bytes each). */
   SOCKET_STREAM_MAX_LEN: envVar.integer(100_000, { min: 1_000 }),
+  /**
+   * Packets a client may have waiting to be sent (Engine.IO's write buffer): a client that stops
+   * reading is disconnected once it has more, so that it cannot hold the gateway's memory. It
+   * reconnects (and recovers what it missed) when it reads again.
+   */
+  SOCKET_MAX_BUFFERED_PACKETS: envVar.integer(5_000, { min: 10 }),
+  /** Rooms (`subscribe` targets) one connection may hold at once; more are refused with TOO_MANY_SUBSCRIPTIONS. */
+  SOCKET_MAX_SUBSCRIPTIONS: envVar.integer(100, { min: 1 }),
+  /** Largest message a client may send (Socket.IO's maxHttpBufferSize); a larger one closes its connection. */
+  SOCKET_MAX_MESSAGE_BYTES: envVar.integer(16_384, { min: 1_024 }),
   /** Lifecycle events handled together: one status-view round trip per batch. */
   GATEWAY_MAX_BATCH: envVar.integer(500, { min: 1 }),
   /** Where browsers reach the producer, for the dashboard's send form and CSV upload. */
@@ -101,7 +116,7 @@ export interface GatewayConfig {
   statsWindowSeconds: number;
   prometheus: { url: string; selector: string; timeoutMs: number } | undefined;
   statusTtlSeconds: number;
-  socket: { recoveryWindowMs: number; streamMaxLen: number };
+  socket: { recoveryWindowMs: number; streamMaxLen: number; maxBufferedPackets: number; maxSubscriptions: number; maxMessageBytes: number };
   maxBatch: number;
   dashboard: { dir: string | undefined; producerUrl: string; traceUrlTemplate: string | null };
 }
@@ -136,7 +151,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         ? undefined
         : { url: variables.PROMETHEUS_URL.replace(/\/+$/, ''), selector: variables.PROMETHEUS_SELECTOR, timeoutMs: variables.PROMETHEUS_TIMEOUT_MS },
     statusTtlSeconds: variables.STATUS_TTL_SECONDS,
-    socket: { recoveryWindowMs: variables.SOCKET_RECOVERY_WINDOW_MS, streamMaxLen: variables.SOCKET_STREAM_MAX_LEN },
+    socket: {
+      recoveryWindowMs: variables.SOCKET_RECOVERY_WINDOW_MS,
+      streamMaxLen: variables.SOCKET_STREAM_MAX_LEN,
+      maxBufferedPackets: variables.SOCKET_MAX_BUFFERED_PACKETS,
+      maxSubscriptions: variables.SOCKET_MAX_SUBSCRIPTIONS,
+      maxMessageBytes: variables.SOCKET_MAX_MESSAGE_BYTES,
+    },
     maxBatch: variables.GATEWAY_MAX_BATCH,
     dashboard: {
       dir: variables.DASHBOARD_DIR === 'none' ? undefined : (variables.DASHBOARD_DIR ?? builtDashboardDir()),

@@ -27,6 +27,7 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
         new FlowcastIoAdapter(app, {
           corsOrigins: config.corsOrigins,
           recoveryWindowMs: config.socket.recoveryWindowMs,
+          maxMessageBytes: config.socket.maxMessageBytes,
           ...(redis === null || config.redis === undefined
             ? {}
             : {

@@ -96,7 +96,8 @@ export type SubscriptionTarget = z.infer<typeof subscriptionTargetSchema>;
 export const subscriptionAckSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), rooms: z.array(z.string()) }),
   // FORBIDDEN: the client's token does not allow that id (only with SOCKET_AUTH_SECRET).
-  z.object({ ok: z.literal(false), error: z.object({ code: z.enum(['VALIDATION_FAILED', 'FORBIDDEN']), message: z.string() }) }),
+  // TOO_MANY_SUBSCRIPTIONS: the connection holds SOCKET_MAX_SUBSCRIPTIONS rooms already.
+  z.object({ ok: z.literal(false), error: z.object({ code: z.enum(['VALIDATION_FAILED', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS']), message: z.string() }) }),
 ]);
 export type SubscriptionAck = z.infer<typeof subscriptionAckSchema>;
 

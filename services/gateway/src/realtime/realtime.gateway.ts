@@ -20,6 +20,7 @@ import {
   type SubscriptionAck,
 } from '@flowcast/common/contracts';
 import { GatewayAuth, defaultRooms } from '../auth/gateway-auth.js';
+import { ClientLimits } from './client-limits.js';
 
 /** What the gateway keeps per connection; restored with the session by connection state recovery. */
 export interface RealtimeSocketData {
@@ -49,13 +50,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   readonly #expiries = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly auth: GatewayAuth) {}
+  constructor(
+    private readonly auth: GatewayAuth,
+    private readonly limits: ClientLimits,
+  ) {}
 
   afterInit(server: RealtimeServer): void {
     this.auth.install(server.of('/'));
   }
 
   handleConnection(client: RealtimeSocket): void {
+    this.limits.watch(client);
     // A recovered client keeps its rooms and receives the events it missed.
     if (!client.recovered) void client.join(defaultRooms(client.data.access));
     this.#closeAtExpiry(client);
@@ -73,11 +78,13 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!parsed.success) return invalidTarget();
     const { access } = client.data;
     if (access !== undefined && !allowsTarget(access, parsed.data)) return forbidden(parsed.data);
+    const room = roomOf(parsed.data);
+    if (!this.limits.maySubscribe(client.data.narrowed === true ? roomsOf(client) : [], room)) return tooManySubscriptions(this.limits.maxSubscriptions);
     if (client.data.narrowed !== true) {
       for (const room of defaultRooms(access)) void client.leave(room);
       client.data.narrowed = true;
     }
-    void client.join(roomOf(parsed.data));
+    void client.join(room);
     return { ok: true, rooms: roomsOf(client) };
   }
 
@@ -118,6 +125,13 @@ function invalidTarget(): SubscriptionAck {
   return {
     ok: false,
     error: { code: 'VALIDATION_FAILED', message: 'Subscribe with { logId: <uuid> } or { uploadId: <uuid> }' },
+  };
+}
+
+function tooManySubscriptions(max: number): SubscriptionAck {
+  return {
+    ok: false,
+    error: { code: 'TOO_MANY_SUBSCRIPTIONS', message: `A connection may hold ${max} subscriptions: unsubscribe from one first` },
   };
 }
 
