@@ -57,7 +57,7 @@ describe('Redis restarted under two gateways with clients on each', () => {
     await waitDelivered(logIds, 60_000);
     await sleep(500);
     const broadcastAfter = await Promise.all([0, 1].map((index) => broadcastCount(pipeline.gatewayUrl(index))));
-    assert.ok(broadcastAfter.every((count, index) => count > broadcastBefore[index]!), `both replicas broadcast again after the restart (${broadcastBefore.join(", ")} → ${broadcastAfter.join(", ")})`);
+    assert.ok(broadcastAfter.every((count, index) => count > broadcastBefore[index]!), `both replicas broadcast again after the restart (${broadcastBefore.join(', ')} → ${broadcastAfter.join(', ')})`);
     for (const { log, disconnects } of clients) {
       assert.equal(disconnects, 0, 'no client was disconnected');
       for (const logId of logIds) assert.deepEqual(log.forLog(logId).map((event) => event.name), STEPS, `each event of ${logId} once, in order`);
