@@ -9,8 +9,9 @@ export interface SendResult {
   invalid: string[];
   /** Answers other than 202, by status code (503 during an outage, …). */
   refused: Map<number, number>;
-  /** Requests that got no answer at all (connection refused or reset). */
+  /** Requests that got no answer at all, and why (ECONNREFUSED: never sent; ECONNRESET, UND_ERR_SOCKET: cut mid-request). */
   unanswered: number;
+  unansweredCodes: Map<string, number>;
   /** When each logId was accepted (Date.now() at the 202). */
   acceptedAt: Map<string, number>;
   /** Every answer other than 202: its status, its Retry-After header, and how long it took. */
@@ -31,7 +32,7 @@ export interface SendOptions {
 /** Sends `count` single orders to the producer, `concurrency` at a time. */
 export async function sendOrders(producerUrl: string, count: number, options: SendOptions = {}): Promise<SendResult> {
   const { concurrency = 16, invalidEvery = 0, signal, pauseMs = 0 } = options;
-  const result: SendResult = { valid: [], invalid: [], refused: new Map(), unanswered: 0, acceptedAt: new Map(), refusals: [] };
+  const result: SendResult = { valid: [], invalid: [], refused: new Map(), unanswered: 0, unansweredCodes: new Map(), acceptedAt: new Map(), refusals: [] };
   let next = 0;
   const sender = async (): Promise<void> => {
     while (next < count && signal?.aborted !== true) {
@@ -49,14 +50,28 @@ export async function sendOrders(producerUrl: string, count: number, options: Se
           result.refused.set(response.status, (result.refused.get(response.status) ?? 0) + 1);
           result.refusals.push({ status: response.status, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started });
         }
-      } catch {
+      } catch (error) {
         result.unanswered += 1;
+        const code = errorCodeOf(error);
+        result.unansweredCodes.set(code, (result.unansweredCodes.get(code) ?? 0) + 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, sender));
   return result;
+}
+
+/** The system error code under a fetch failure (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET …). */
+export function errorCodeOf(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'unknown';
 }
 
 /** The status of each logId from a gateway's `GET /api/logs/:logId`, `concurrency` at a time. */

@@ -2,7 +2,9 @@ import type { INestApplication, Type, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
+import { FlowcastError } from '../contracts/errors.js';
 import type { Telemetry } from '../telemetry/sdk.js';
 import { HttpErrorFilter } from './http-error-filter.js';
 import { instrumentHttp } from './http-metrics.js';
@@ -36,10 +38,16 @@ function trustProxyOption(trust: boolean | number | string[]): boolean | string[
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
+/** How long, after SIGTERM, the HTTP server goes on serving with `Connection: close` before it closes. */
+const DRAIN_MS = 1_000;
+
 /**
  * Creates the service's Nest application on Fastify, listens, and stops it gracefully on
- * SIGTERM or SIGINT: readiness fails at once, modules finish their work, and the process
- * exits, at the latest after `shutdownTimeoutMs`.
+ * SIGTERM or SIGINT: readiness fails at once, every response from then on closes its
+ * connection (so that clients stop reusing keep-alive connections before the server closes
+ * them), modules finish their work, and the process exits, at the latest after
+ * `shutdownTimeoutMs`. A request that still comes once the server has stopped listening gets a
+ * 503 with Retry-After; the requests in flight are answered.
  */
 export async function runService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const { logger } = options;
@@ -51,7 +59,8 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
     ...(options.http?.requestTimeoutMs === undefined ? {} : { requestTimeout: options.http.requestTimeoutMs }),
     // Requests carry their own ids in logs; Fastify's default logger is replaced by ours.
     logger: false,
-    return503OnClosing: true,
+    // Answered below, in Flowcast's error format and with Retry-After.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new NestPinoLogger(logger),
@@ -60,6 +69,7 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
   });
   app.useGlobalFilters(new HttpErrorFilter(logger));
   instrumentHttp(app.getHttpAdapter().getInstance(), app.get<Registry>(METRICS_REGISTRY));
+  refuseWhileClosing(app);
   await options.configure?.(app);
   installShutdown(app, options);
 
@@ -67,6 +77,20 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
   const address = app.getHttpServer().address() as AddressInfo;
   logger.info({ port: address.port, host: options.service.host, event: 'listening' }, `${options.name} listening on port ${address.port}`);
   return app;
+}
+
+/** Once shutdown has begun, responses close their connections; once the server stopped listening, requests get a 503. */
+function refuseWhileClosing(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const shutdown = app.get(ShutdownState, { strict: false });
+  fastify.addHook('onRequest', async (_request, reply) => {
+    if (fastify.server.listening) return;
+    const error = new FlowcastError('SERVICE_UNAVAILABLE', 'The service is shutting down: retry the request', { details: { retryAfterSeconds: 1 } });
+    return reply.code(503).header('retry-after', '1').header('connection', 'close').type('application/json; charset=utf-8').send(error.toBody());
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (shutdown.stopping) void reply.header('connection', 'close');
+  });
 }
 
 function installShutdown(app: INestApplication, options: ServiceOptions): void {
@@ -81,8 +105,8 @@ function installShutdown(app: INestApplication, options: ServiceOptions): void {
       process.exit(1);
     }, options.service.shutdownTimeoutMs);
     deadline.unref();
-    app
-      .close()
+    sleep(Math.min(DRAIN_MS, options.service.shutdownTimeoutMs / 4))
+      .then(() => app.close())
       .then(() => options.telemetry?.shutdown().catch((error: unknown) => options.logger.warn({ err: error }, 'flushing traces failed')))
       .then(() => {
         options.logger.info('stopped');
