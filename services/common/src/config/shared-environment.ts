@@ -37,6 +37,13 @@ export const kafkaEnvironment = {
   /** How long to wait for a broker's answer to one request. */
   KAFKA_REQUEST_TIMEOUT_MS: envVar.integer(10_000, { min: 100 }),
   /**
+   * Largest Kafka message a service writes, in bytes: the brokers' `message.max.bytes` (1 MiB by
+   * default) less room for what a worker adds when it dead-letters one. The producer refuses a
+   * larger message with 413 and splits CSV batches to fit; a worker shortens a dead letter's
+   * copy of a larger original.
+   */
+  KAFKA_MAX_MESSAGE_BYTES: envVar.integer(1_000_000, { min: 16_384 }),
+  /**
    * Consumer group protocol: `consumer` (KIP-848, incremental rebalances without stopping the
    * group) or `classic`.
    */
@@ -77,6 +84,7 @@ export interface KafkaConfig {
   tls?: { ca?: string; rejectUnauthorized: boolean };
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  maxMessageBytes: number;
   groupProtocol: 'consumer' | 'classic';
 }
 
@@ -114,6 +122,7 @@ export function kafkaConfigFrom(variables: KafkaVariables, serviceName: string):
       : {}),
     connectTimeoutMs: variables.KAFKA_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: variables.KAFKA_REQUEST_TIMEOUT_MS,
+    maxMessageBytes: variables.KAFKA_MAX_MESSAGE_BYTES,
     groupProtocol: variables.KAFKA_GROUP_PROTOCOL,
   };
 }

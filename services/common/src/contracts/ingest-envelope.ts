@@ -73,7 +73,10 @@ export const deadLetterSchema = z.object({
   consumerId: z.string(),
   failedAt: z.iso.datetime(),
   source: z.object({ topic: z.string(), partition: z.int(), offset: z.string() }),
-  /** The original value: parsed JSON when it was JSON, else the raw text. */
+  /**
+   * The original value: parsed JSON when it was JSON, else the raw text; for one that a Kafka
+   * message could not hold again (too large, or nested too deep), `{ truncated: true, bytes, start }`.
+   */
   original: z.unknown(),
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;

@@ -107,7 +107,7 @@ function toMessage(record: OutgoingRecord): OutgoingMessage {
   return {
     topic: record.topic,
     key: record.key,
-    value: encodeJson(record.value),
+    value: record.encoded ?? encodeJson(record.value),
     ...(record.headers === undefined ? {} : { headers: record.headers }),
   };
 }

@@ -3,6 +3,8 @@ export interface OutgoingRecord {
   topic: string;
   key: string;
   value: unknown;
+  /** `value` already serialised (to check its size before writing): sent as it is. */
+  encoded?: Buffer;
   headers?: Record<string, string>;
 }
 

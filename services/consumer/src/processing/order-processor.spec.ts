@@ -82,4 +82,22 @@ describe('OrderProcessor', () => {
       /Invalid order: quantity: /,
     );
   });
+
+  it('shows a bad value in its error briefly, however large or deep it is', () => {
+    let deep: unknown = 1;
+    for (let level = 0; level < 100_000; level += 1) deep = [deep];
+    const single = (record: Record<string, unknown>): IngestEnvelope => ({ logId, producedAt: '2026-01-01T00:00:00.000Z', dataType: 'SINGLE_MESSAGE', records: [record] });
+    const messageOf = (record: Record<string, unknown>) => {
+      try {
+        processor.process(single(record), context);
+      } catch (error) {
+        return (error as FlowcastError).message;
+      }
+      return assert.fail('expected a refusal');
+    };
+    const large = messageOf({ orderNumber: 'A', productName: 'B', quantity: 'x'.repeat(100_000), price: 1 });
+    assert.match(large, /quantity: .*\(got "x{59}… \(100002 characters\)\)/);
+    assert.ok(large.length < 200);
+    assert.match(messageOf({ orderNumber: 'A', productName: 'B', quantity: deep, price: 1 }), /got a value nested too deep to show/);
+  });
 });

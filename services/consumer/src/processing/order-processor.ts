@@ -10,6 +10,18 @@ import type { OutgoingRecord } from '@flowcast/common/kafka';
 import type { ProcessingContext, ProcessingResult, Processor } from './processor.js';
 
 const MAX_LISTED_PROBLEMS = 5;
+const MAX_PREVIEW_CHARS = 60;
+
+/** A bad value as an error message shows it: short, whatever its size or depth. */
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return 'a value nested too deep to show';
+  }
+  return text.length > MAX_PREVIEW_CHARS ? `${text.slice(0, MAX_PREVIEW_CHARS)}… (${text.length} characters)` : text;
+}
 
 /**
  * The default processor: validates order records (orderNumber, productName, quantity,
@@ -36,7 +48,7 @@ export class OrderProcessor implements Processor {
         for (const issue of parsed.error.issues) {
           const field = String(issue.path[0] ?? 'record');
           firstProblem ??= { row, field };
-          const got = field in record ? ` (got ${JSON.stringify(record[field])})` : '';
+          const got = field in record ? ` (got ${preview(record[field])})` : '';
           problems.push(`${envelope.dataType === 'CSV_BATCH' ? `row ${row}, ` : ''}${field}: ${issue.message}${got}`);
         }
         return;

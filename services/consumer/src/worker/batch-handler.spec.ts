@@ -12,6 +12,7 @@ import { WorkerMetrics } from './worker-metrics.js';
 
 const config = {
   service: { instanceId: 'worker-1' },
+  kafka: { maxMessageBytes: 2_000 },
   topics: { names: { messages: 'messages', messageEvents: 'message-events', ordersProcessed: 'orders.processed', deadLetter: 'messages.dlq' } },
   processing: { maxAttempts: 3, retryDelayMs: 1, retryMaxDelayMs: 2 },
 } as unknown as ConsumerConfig;
@@ -123,6 +124,15 @@ describe('BatchHandler', () => {
     assert.equal(notJson!.original, 'not json {');
     assert.equal(notJson!.source.offset, '7');
     assert.match(notEnvelope!.error.message, /Not an ingest envelope/);
+  });
+
+  it('dead-letters a poison record too large or too deep to be written again with only its start', async () => {
+    const { handler, writes } = harness({ dataTypes: ['SINGLE_MESSAGE'], process: () => ({ records: [] }) });
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    await handler.handle([message(JSON.stringify({ note: 'x'.repeat(5_000) }), 1n), message(deep, 2n)]);
+    const originals = writes[1]!.map((record) => (record.value as { original: { truncated: boolean; bytes: number; start: string } }).original);
+    assert.deepEqual(originals.map(({ truncated, bytes }) => [truncated, bytes]), [[true, 5_011], [true, 200_000]]);
+    assert.ok(originals.every(({ start }) => start.length <= 1_000));
   });
 
   it('counts messages by data type and outcome, and none in flight once the batch is written', async () => {

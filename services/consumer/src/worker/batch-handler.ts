@@ -215,6 +215,20 @@ export class BatchHandler {
     return { topic: this.config.topics.names.messageEvents, key: event.logId, value: event };
   }
 
+  /**
+   * The original as a dead letter can hold it: itself, or, when it cannot be written again
+   * (larger than half a Kafka message as JSON, or nested too deep to serialise), its start.
+   */
+  #fitting(original: unknown, value: Buffer | undefined): unknown {
+    const limit = Math.floor(this.config.kafka.maxMessageBytes / 2);
+    try {
+      if (Buffer.byteLength(JSON.stringify(original) ?? '') <= limit) return original;
+    } catch {
+      // Too deep for JSON.stringify: keep its start below.
+    }
+    return { truncated: true, bytes: value?.length ?? 0, start: value?.toString('utf8', 0, Math.min(limit, 4_096)) ?? '' };
+  }
+
   #deadLetter(message: IncomingMessage, logId: string | null, error: FlowcastError, attempts: number, original: unknown): OutgoingRecord {
     const value: DeadLetter = {
       logId,
@@ -223,7 +237,7 @@ export class BatchHandler {
       consumerId: this.config.service.instanceId,
       failedAt: new Date().toISOString(),
       source: { topic: message.topic, partition: message.partition, offset: String(message.offset) },
-      original,
+      original: this.#fitting(original, message.value),
     };
     return { topic: this.config.topics.names.deadLetter, key: logId ?? `${message.partition}:${message.offset}`, value };
   }
