@@ -128,4 +128,20 @@ describe('readCsvBatches row numbers', () => {
       ],
     );
   });
+
+  it('splits (in halves) a batch whose rows are too large for one Kafka message, and refuses a row too large alone, by its row', async () => {
+    const row = (name: string, bytes: number) => `${name},${'x'.repeat(bytes)},1,2`;
+    const batches = await read(`${HEADER}\n${row('A', 300)}\n${row('B', 300)}\n${row('C', 10)}\n`, { batchSize: 3, maxRecordsBytes: 500 });
+    assert.deepEqual(
+      batches.map((batch) => [batch.firstRow, batch.records.map((record) => record['orderNumber'])]),
+      [
+        [2, ['A']],
+        [3, ['B']],
+        [4, ['C']],
+      ],
+    );
+    const refused = await rejection(`${HEADER}\n${row('A', 10)}\n${row('B', 600)}\n`, { maxRecordsBytes: 500 });
+    assert.equal(refused.code, 'PAYLOAD_TOO_LARGE');
+    assert.deepEqual(refused.details, { row: 3, limitBytes: 500 });
+  });
 });

@@ -6,6 +6,8 @@ import { TextGuard } from './text-guard.js';
 
 export interface CsvReadOptions {
   batchSize: number;
+  /** Most bytes a batch's records may take as JSON: a larger batch is split, a larger row refused. */
+  maxRecordsBytes?: number;
   maxRecordBytes: number;
   maxColumns: number;
   requiredColumns: readonly string[];
@@ -25,6 +27,34 @@ export interface CsvBatch {
  * a FlowcastError naming row and column.
  */
 export async function* readCsvBatches(source: Readable, options: CsvReadOptions): AsyncGenerator<CsvBatch> {
+  const { maxRecordsBytes } = options;
+  for await (const batch of readRowBatches(source, options)) {
+    if (maxRecordsBytes === undefined) yield batch;
+    else yield* fitting(batch, maxRecordsBytes);
+  }
+}
+
+/**
+ * The batch as it is when its records fit in `maxBytes` as JSON (a Kafka message's limit), or
+ * split in halves until each part does; a row that does not fit alone is refused (413).
+ */
+function* fitting(batch: CsvBatch, maxBytes: number): Generator<CsvBatch> {
+  const bytes = Buffer.byteLength(JSON.stringify(batch.records));
+  if (bytes <= maxBytes) {
+    yield batch;
+    return;
+  }
+  if (batch.records.length === 1) {
+    throw new FlowcastError('PAYLOAD_TOO_LARGE', `Row ${batch.firstRow} is ${bytes} bytes as a Kafka message; at most ${maxBytes} are allowed per row`, {
+      details: { row: batch.firstRow, limitBytes: maxBytes },
+    });
+  }
+  const half = Math.ceil(batch.records.length / 2);
+  yield* fitting({ records: batch.records.slice(0, half), firstRow: batch.firstRow }, maxBytes);
+  yield* fitting({ records: batch.records.slice(half), firstRow: batch.firstRow + half }, maxBytes);
+}
+
+async function* readRowBatches(source: Readable, options: CsvReadOptions): AsyncGenerator<CsvBatch> {
   const parser = parse({
     bom: true,
     info: true,

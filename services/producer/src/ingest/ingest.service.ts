@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  CsvAccepted,
-  CsvBatchEnvelope,
-  IngestEnvelope,
-  IngestRecord,
-  SingleAccepted,
-  SocketTokenGrant,
+import {
+  FlowcastError,
+  type CsvAccepted,
+  type CsvBatchEnvelope,
+  type IngestEnvelope,
+  type IngestRecord,
+  type SingleAccepted,
+  type SocketTokenGrant,
 } from '@flowcast/common/contracts';
-import type { OutgoingRecord } from '@flowcast/common/kafka';
+import { encodeJson, type OutgoingRecord } from '@flowcast/common/kafka';
 import { SocketTokens } from '@flowcast/common/auth';
 import { LOGGER, type Logger } from '@flowcast/common/nest';
 import {
@@ -33,6 +34,9 @@ import { IngestPublisher } from './ingest-publisher.js';
  * Each Kafka message starts its trace here: a single message's is the HTTP request's; each CSV
  * batch starts a trace of its own, linked to the upload's request, so that one logId is one trace.
  */
+/** What a CSV batch's envelope holds besides its rows (ids, times, the upload's totals), at most. */
+const ENVELOPE_ROOM_BYTES = 1_024;
+
 @Injectable()
 export class IngestService {
   /** Signs the Socket.IO token of each answer, when the producer shares the gateway's secret. */
@@ -56,9 +60,16 @@ export class IngestService {
       records: [record],
     };
     tagActiveSpan(messageAttributes(envelope));
+    const encoded = encodeJson(envelope);
+    const { maxMessageBytes } = this.config.kafka;
+    if (encoded.length > maxMessageBytes) {
+      throw new FlowcastError('PAYLOAD_TOO_LARGE', `The message is ${encoded.length} bytes as a Kafka message; at most ${maxMessageBytes} are allowed`, {
+        details: { limitBytes: maxMessageBytes },
+      });
+    }
     const publish = this.#publishSpan(envelope);
     try {
-      await this.publisher.publish(this.#toKafkaRecord(envelope, publish));
+      await this.publisher.publish({ ...this.#toKafkaRecord(envelope, publish), encoded });
       endSpan(publish.span);
     } catch (error) {
       endSpan(publish.span, error);
@@ -90,7 +101,9 @@ export class IngestService {
       const logIds: string[] = [];
       let totalRows = 0;
       let held: CsvBatchEnvelope | undefined;
-      for await (const batch of readCsvBatches(file, { ...csv, maxUploadBytes: limits.maxUploadBytes })) {
+      // Room for the envelope's other fields (ids, times, the upload's totals) besides the rows.
+      const maxRecordsBytes = this.config.kafka.maxMessageBytes - ENVELOPE_ROOM_BYTES;
+      for await (const batch of readCsvBatches(file, { ...csv, maxUploadBytes: limits.maxUploadBytes, maxRecordsBytes })) {
         if (held !== undefined) await writer.write(this.#toKafkaRecord(held, spans.at(-1)));
         held = {
           logId: randomUUID(),

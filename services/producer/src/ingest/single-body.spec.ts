@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FlowcastError } from '@flowcast/common/contracts';
-import { parseSingleBody } from './single-body.js';
+import { MAX_NESTING_DEPTH, parseSingleBody } from './single-body.js';
 
 function codeOf(body: unknown, contentType: string | null = 'application/json'): string {
   try {
@@ -28,5 +28,16 @@ describe('parseSingleBody', () => {
     assert.equal(codeOf([1, 2]), 'BODY_NOT_OBJECT');
     assert.equal(codeOf('text'), 'BODY_NOT_OBJECT');
     assert.equal(codeOf(42), 'BODY_NOT_OBJECT');
+  });
+
+  it('refuses an object nested deeper than MAX_NESTING_DEPTH, however deep', () => {
+    const nested = (depth: number) => {
+      let value: unknown = 1;
+      for (let level = 1; level < depth; level += 1) value = level % 2 === 0 ? { a: value } : [value];
+      return { a: value };
+    };
+    assert.equal(codeOf(nested(MAX_NESTING_DEPTH)), 'accepted');
+    assert.equal(codeOf(nested(MAX_NESTING_DEPTH + 1)), 'VALIDATION_FAILED');
+    assert.equal(codeOf(nested(1_000_000)), 'VALIDATION_FAILED');
   });
 });

@@ -2,6 +2,12 @@ import { FlowcastError, ingestRecordSchema, type IngestRecord } from '@flowcast/
 
 const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
+/**
+ * Deepest nesting of objects and arrays a message may have (an order is flat): deeper values
+ * could not be written to Kafka (JSON.stringify recurses) nor shown to anyone.
+ */
+export const MAX_NESTING_DEPTH = 32;
+
 /** Checks a `send/single` request at the edge: JSON content, one non-empty object. */
 export function parseSingleBody(body: unknown, contentType: string | undefined): IngestRecord {
   if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) {
@@ -20,10 +26,25 @@ export function parseSingleBody(body: unknown, contentType: string | undefined):
   if (Object.keys(parsed.data).length === 0) {
     throw new FlowcastError('EMPTY_BODY', 'The JSON object has no fields');
   }
+  if (nestedDeeperThan(parsed.data, MAX_NESTING_DEPTH)) {
+    throw new FlowcastError('VALIDATION_FAILED', `The JSON object is nested more than ${MAX_NESTING_DEPTH} levels deep`);
+  }
   return parsed.data;
 }
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/** Whether objects and arrays nest deeper than `limit` in `value`; iterative, so that no depth overflows the stack. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (pending.length > 0) {
+    const { value: current, depth } = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) pending.push({ value: child, depth: depth + 1 });
+  }
+  return false;
 }
