@@ -101,7 +101,7 @@ const HANDLER_RETRY_DELAY_MS = 1_000;
 export class BatchConsumer {
   readonly #shutdown = new AbortController();
   readonly #transactional: boolean;
-  readonly #coordinator: GroupCoordinator | undefined;
+  readonly #coordinator: GroupCoordinator;
   #consuming = false;
   #running: Promise<void> | undefined;
   /** Whether a batch is in the handler's hands. */
@@ -116,18 +116,18 @@ export class BatchConsumer {
   #committing: Promise<void> | undefined;
   /** Per partition, the lowest offset not handled yet by this member (see #unhandled). */
   readonly #floor = new Map<number, bigint>();
-  /** Transactional offsets: per partition, the assignment under which its stable offset was read. */
+  /** Per partition, the assignment under which its committed offset was last read. */
   readonly #verified = new Map<number, unknown>();
+  /** Per partition, the first record dropped unhandled: nothing after it is handled before it. */
+  readonly #blocked = new Map<number, bigint>();
 
   constructor(
     private readonly options: BatchConsumerOptions,
     private readonly handle: BatchHandlerFunction,
   ) {
     this.#transactional = options.offsets === 'transaction';
-    if (this.#transactional) {
-      watchMemberEpochs();
-      this.#coordinator = new GroupCoordinator(options.kafka, `${options.role}-offsets`);
-    }
+    if (this.#transactional) watchMemberEpochs();
+    this.#coordinator = new GroupCoordinator(options.kafka, `${options.role}-offsets`);
   }
 
   /** True while a member of the group, between joins and failures. */
@@ -148,7 +148,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     this.#shutdown.abort();
     await this.#running;
-    await this.#coordinator?.close().catch(() => undefined);
+    await this.#coordinator.close().catch(() => undefined);
   }
 
   get #stopping(): boolean {
@@ -223,7 +223,7 @@ export class BatchConsumer {
         // Read in the same tick as the batch: an empty buffer means every record fetched so far is in it.
         const positions = stream.readableLength === 0 ? fetchPositions(stream, topic) : undefined;
         this.#handling = true;
-        const handled = await this.#handleUntilDone(consumer, batch, positions);
+        const handled = await this.#handleUntilDone(consumer, stream, batch, positions);
         this.#handling = false;
         if (!handled) break;
       }
@@ -237,6 +237,7 @@ export class BatchConsumer {
       this.#toCommit.clear();
       this.#verified.clear();
       this.#floor.clear();
+      this.#blocked.clear();
       this.#clearLag(new Set());
       // Closing the stream flushes queued commits; closing the consumer leaves the group.
       await stream?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the stream failed'));
@@ -245,10 +246,10 @@ export class BatchConsumer {
     if (failure !== undefined) throw failure;
   }
 
-  async #handleUntilDone(consumer: BatchKafkaConsumer, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined): Promise<boolean> {
+  async #handleUntilDone(consumer: BatchKafkaConsumer, stream: ConsumedStream, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const current = await this.#unhandled(consumer, batch);
+        const current = await this.#unhandled(consumer, stream, batch);
         if (current.length === 0) return true;
         const offsets = this.#offsetsOf(consumer, current, positions);
         await this.handle(current, offsets);
@@ -296,46 +297,70 @@ export class BatchConsumer {
   }
 
   /**
-   * The records of the batch still to handle. Dropped: records of partitions revoked since they
-   * were fetched (their new owner handles them), and records below a partition's floor. The
-   * floor is where this member's own handled batches left the partition: when the assignment
-   * changes, the client fetches the committed offsets of every assigned partition again, and
-   * one read while this member's last commit is still in flight sends records handled already.
-   * With transactional offsets (KIP-447) the floor is also, for each partition whose assignment
-   * changed, its stable offset: a previous owner's transaction may commit offsets after the
-   * client read them, so the coordinator is asked again, waiting while such a transaction is open.
+   * The records of the batch still to handle, in order, one per offset.
+   *
+   * The client reads the committed offsets of every assigned partition again on each assignment
+   * change, so records handled already come back (their commit was still in flight): each
+   * partition has a floor, where this member's handled batches left it, and records below it are
+   * dropped. For a partition whose assignment changed, the floor is raised to its committed
+   * offset, read again once no transaction that commits offsets for it is open (KIP-447: a
+   * previous owner's last transaction may commit after the client read the offsets).
+   *
+   * Records of a partition revoked since they were fetched are dropped: its new owner handles
+   * them from the committed offset. The partition is then blocked at the first of them, and its
+   * fetch position moved back there: should it come back to this member, records fetched before
+   * (after the gap) are dropped until the ones from the gap come again, so that nothing after a
+   * dropped record is handled before it. Another owner's commit past the gap unblocks it.
    */
-  async #unhandled(consumer: BatchKafkaConsumer, batch: readonly ConsumedMessage[]): Promise<ConsumedMessage[]> {
+  async #unhandled(consumer: BatchKafkaConsumer, stream: ConsumedStream, batch: readonly ConsumedMessage[]): Promise<ConsumedMessage[]> {
     const { groupId, topic } = this.options;
     const assignment = consumer.assignments;
     const owned = ownedPartitions(consumer, topic);
-    const kept = owned === undefined ? [...batch] : batch.filter((message) => owned.has(message.partition));
-    if (this.#transactional) {
-      const unverified = [...new Set(kept.map((message) => message.partition))].filter((partition) => this.#verified.get(partition) !== assignment);
-      if (unverified.length > 0) {
-        const started = performance.now();
-        const stable = await this.#coordinator!.stableOffsets(groupId, topic, unverified, this.#shutdown.signal);
-        for (const partition of unverified) {
-          this.#raiseFloor(partition, stable.get(partition) ?? -1n);
-          this.#verified.set(partition, assignment);
-        }
-        this.options.logger.info(
-          { partitions: unverified, stableOffsets: unverified.map((partition) => String(stable.get(partition) ?? -1n)), waitedMs: Math.round(performance.now() - started) },
-          'read the stable offsets of partitions whose assignment changed',
-        );
+    const changed = [...new Set(batch.map((message) => message.partition))].filter(
+      (partition) => (owned === undefined || owned.has(partition)) && this.#verified.get(partition) !== assignment,
+    );
+    if (changed.length > 0) {
+      const started = performance.now();
+      const committed = await this.#coordinator.stableOffsets(groupId, topic, changed, this.#shutdown.signal);
+      for (const partition of changed) {
+        const offset = committed.get(partition) ?? -1n;
+        this.#raiseFloor(partition, offset);
+        const blocked = this.#blocked.get(partition);
+        if (blocked !== undefined && offset > blocked) this.#blocked.delete(partition);
+        this.#verified.set(partition, assignment);
       }
+      this.options.logger.info(
+        { partitions: changed, committedOffsets: changed.map((partition) => String(committed.get(partition) ?? -1n)), waitedMs: Math.round(performance.now() - started) },
+        'read the committed offsets of partitions whose assignment changed',
+      );
     }
-    // The refetch may also send a record again while its first copy is still unread: one per offset.
     const next = new Map<number, bigint>();
-    const unhandled = kept.filter((message) => {
-      if (message.offset < (next.get(message.partition) ?? this.#floor.get(message.partition) ?? -1n)) return false;
-      next.set(message.partition, message.offset + 1n);
-      return true;
-    });
+    const unhandled: ConsumedMessage[] = [];
+    for (const message of batch) {
+      const { partition, offset } = message;
+      if (offset < (next.get(partition) ?? this.#floor.get(partition) ?? -1n)) continue;
+      const blocked = this.#blocked.get(partition);
+      if ((owned !== undefined && !owned.has(partition)) || (blocked !== undefined && offset > blocked)) {
+        this.#block(stream, partition, blocked === undefined || offset < blocked ? offset : blocked);
+        continue;
+      }
+      this.#blocked.delete(partition);
+      unhandled.push(message);
+      next.set(partition, offset + 1n);
+    }
     if (unhandled.length < batch.length) {
-      this.options.logger.info({ fetched: batch.length, kept: unhandled.length }, 'dropped records of revoked partitions or handled already');
+      this.options.logger.info({ fetched: batch.length, kept: unhandled.length, blocked: Object.fromEntries([...this.#blocked].map(([partition, offset]) => [partition, String(offset)])) }, 'dropped records handled already, or of revoked partitions');
     }
     return unhandled;
+  }
+
+  /** Drops a partition's records from `offset` on until they are fetched again from there (see #unhandled). */
+  #block(stream: ConsumedStream, partition: number, offset: bigint): void {
+    this.#blocked.set(partition, offset);
+    // The client exposes its fetch positions' map: moving one back is how to fetch again from there.
+    const key = `${this.options.topic}:${partition}`;
+    const position = stream.offsetsToFetch.get(key);
+    if (position === undefined || position > offset) stream.offsetsToFetch.set(key, offset);
   }
 
   #raiseFloor(partition: number, offset: bigint): void {
@@ -381,7 +406,7 @@ export class BatchConsumer {
     const offsets: PartitionOffset[] = [];
     for (const [partition, { offset, under }] of this.#committed) {
       const position = positions.get(partition);
-      if (under !== consumer.assignments || position === undefined || position <= offset) continue;
+      if (under !== consumer.assignments || this.#blocked.has(partition) || position === undefined || position <= offset) continue;
       offsets.push({ topic: this.options.topic, partition, offset: position, leaderEpoch: -1 });
     }
     if (offsets.length > 0) this.#commit(consumer, offsets);
