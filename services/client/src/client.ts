@@ -104,7 +104,10 @@ export interface Followed {
   /** The rooms once the gateway has acknowledged the subscription. */
   readonly subscribed: Promise<string[]>;
   on<Event extends ServerEvent>(event: Event, listener: ServerToClientEvents[Event]): () => void;
-  /** Called after each (re)subscription, when events may have been missed: reload from REST. */
+  /**
+   * Called whenever events may have been missed: after each (re)subscription, and after a
+   * reconnection the gateway recovered (recovery is best effort); reload from REST.
+   */
   onResubscribed(listener: () => void): () => void;
   close(): void;
 }
@@ -207,7 +210,10 @@ export class FlowcastClient {
     const subscribed = new Promise<string[]>((resolve, reject) => (first = { resolve, reject }));
     subscribed.catch(() => undefined);
     socket.on('connect', () => {
-      if (socket.recovered) return;
+      if (socket.recovered) {
+        for (const listener of resubscribed) listener();
+        return;
+      }
       ack(socket, 'subscribe', target).then(
         (rooms) => {
           first?.resolve(rooms);

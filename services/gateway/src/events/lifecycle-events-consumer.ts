@@ -92,19 +92,21 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
       throw error;
     }
     const broadcast: LifecycleEvent[] = [];
+    const published: Array<Promise<void>> = [];
     events.forEach((event, index) => {
       const { span } = spans[index]!;
       // A redelivered event already recorded and broadcast is not sent again.
       span.setAttribute('flowcast.duplicate', !fresh[index]);
       if (fresh[index]) {
-        this.broadcaster.broadcast(event);
+        published.push(this.broadcaster.broadcast(event));
         this.metrics.finished(event);
         broadcast.push(event);
       }
       endSpan(span);
     });
-    // Issued after the broadcasts on the same Redis connection, so processed after them: once it
-    // succeeds, a replica that takes this batch over will not send these events again.
+    // Once every event is in the stream: a replica that takes this batch over will not send
+    // them again; should one not be, the batch is retried and sends the unconfirmed ones.
+    await Promise.all(published);
     await this.view.confirmBroadcast(broadcast);
   }
 }
