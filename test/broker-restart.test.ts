@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { DedicatedBroker, dedicatedBrokerPort } from './support/broker.js';
 import { ordersCsv, postCsv } from './support/http.js';
+import { readTopic } from './support/kafka.js';
 import { report, sendOrders, statsOf, tallyOrders, tallyStatuses } from './support/load.js';
 import { Pipeline } from './support/pipeline.js';
 import { waitFor } from './support/wait.js';
@@ -64,6 +65,11 @@ describe('the broker restarted while messages are sent', () => {
       const stats = await statsOf(pipeline.gatewayUrl());
       return stats['processedMessages']! + stats['failedMessages']! >= accepted ? true : undefined;
     }, { timeoutMs: 90_000, intervalMs: 500 });
+    // Nothing half-accepted: what Kafka holds is exactly what got a 202 (a 503 leaves nothing behind).
+    const written = await readTopic(pipeline.topics.messages, { idleMs: 2_000, from: [broker.brokers] });
+    const acceptedKeys = new Set([...sent.valid, ...sent.invalid, ...uploads.flat()]);
+    assert.deepEqual(written.filter((record) => !acceptedKeys.has(record.key)).map((record) => record.key), [], 'no message in Kafka that was refused');
+    assert.equal(written.length, accepted);
     const stats = await statsOf(pipeline.gatewayUrl());
     assert.equal(stats['totalMessages'], accepted, 'no message counted twice');
     const statuses = await tallyStatuses(pipeline.gatewayUrl(), { valid: [...sent.valid, ...uploads.flat()], invalid: sent.invalid });

@@ -266,6 +266,9 @@ export class BatchConsumer {
           return false;
         }
         this.options.logger.warn({ err: error, attempt, retryInMs: HANDLER_RETRY_DELAY_MS }, 'batch not handled; retrying');
+        // A transaction whose commit failed may have committed all the same (the broker went away
+        // before answering): read the committed offsets again before handling the batch again.
+        if (this.#transactional) for (const { partition } of batch) this.#verified.delete(partition);
         await this.#pause(HANDLER_RETRY_DELAY_MS);
       }
     }

@@ -18,6 +18,12 @@ export interface JsonProducerOptions {
   transactionTimeoutMs?: number;
   /** Retries of one request before the send fails; keep low where a caller waits (HTTP). */
   retries?: number;
+  /**
+   * Longest wait for one request's answer (default: KAFKA_REQUEST_TIMEOUT_MS). Where a caller
+   * gives up after a deadline, keep (retries + 1) × this within it: the client then has given up
+   * too, and does not write the message once the broker is back, after the caller was told no.
+   */
+  requestTimeoutMs?: number;
   retryDelayMs?: number;
   /** Observes how long each write takes to be acknowledged, labelled with `role`. */
   metrics?: KafkaMetrics;
@@ -47,6 +53,7 @@ export class JsonProducer {
       // of 0 makes the broker answer PRODUCER_FENCED once the transactional id has a producer,
       // so a producer replacing a failed one, or an instance restarted, could never begin.
       ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId, producerId: -1n, producerEpoch: -1 }),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs, timeout: options.requestTimeoutMs }),
       // The client sends `timeout` as the transaction timeout of InitProducerId.
       ...(options.transactionTimeoutMs === undefined ? {} : { timeout: options.transactionTimeoutMs }),
     });

@@ -24,7 +24,10 @@ export class IngestPublisher implements OnApplicationShutdown {
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
     private readonly metrics: KafkaMetrics,
   ) {
-    this.#single = new JsonProducer(config.kafka, { role: 'ingest', retries: 2, retryDelayMs: 250, metrics });
+    // The client gives up within the send deadline too: a message answered 503 is never written later.
+    const retries = 2;
+    const requestTimeoutMs = Math.min(config.kafka.requestTimeoutMs, Math.floor(config.delivery.sendTimeoutMs / (retries + 1)));
+    this.#single = new JsonProducer(config.kafka, { role: 'ingest', retries, retryDelayMs: 250, requestTimeoutMs, metrics });
   }
 
   async publish(record: OutgoingRecord): Promise<void> {
