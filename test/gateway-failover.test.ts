@@ -88,7 +88,8 @@ describe('gateway replicas failing with clients connected', () => {
       assert.equal(await victim.stop('SIGKILL'), null);
       await Promise.race([Promise.all(uploading), sleep(90_000).then(() => assert.fail('uploads did not finish'))]);
 
-      assert.ok(finished.length >= 8, `uploads while the replica died (${finished.length})`);
+      // Every client kept uploading across the kill (how many uploads fit in the window depends on the machine).
+      assert.ok(finished.length >= clients.length, `uploads while the replica died (${finished.length})`);
       for (const { progress } of finished) {
         assert.equal(progress.status, 'COMPLETED');
         assert.equal(progress.processedRows, 200);

@@ -21,6 +21,7 @@ import {
 } from '@flowcast/common/contracts';
 import { GatewayAuth, defaultRooms } from '../auth/gateway-auth.js';
 import { ClientLimits } from './client-limits.js';
+import { deduplicateReplays } from './replay-deduplication.js';
 
 /** What the gateway keeps per connection; restored with the session by connection state recovery. */
 export interface RealtimeSocketData {
@@ -57,6 +58,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   afterInit(server: RealtimeServer): void {
     this.auth.install(server.of('/'));
+    deduplicateReplays(server.of('/'));
   }
 
   handleConnection(client: RealtimeSocket): void {
