@@ -4,7 +4,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { contextFromHeaders, endSpan, logCorrelation, runInContext, startMessageSpan, traceHeaders } from './tracing.js';
+import { contextFromHeaders, endSpan, logCorrelation, messageOf, runInContext, startMessageSpan, traceHeaders } from './tracing.js';
 
 describe('trace context through Kafka headers', () => {
   const exporter = new InMemorySpanExporter();
@@ -41,6 +41,13 @@ describe('trace context through Kafka headers', () => {
     const fields = runInContext(span.context, () => logCorrelation());
     assert.deepEqual(fields, { trace_id: span.span.spanContext().traceId, span_id: span.span.spanContext().spanId, logId: ids.logId });
     assert.deepEqual(logCorrelation(), {});
+    endSpan(span.span);
+  });
+
+  it("a span's context keeps the message's ids, not the envelope they were taken from", () => {
+    const envelope = { logId: '550e8400-e29b-41d4-a716-446655440000', uploadId: '6ba7b810-9dad-11d1-80b4-00c04fd430c8', records: [{ a: '1' }] };
+    const span = startMessageSpan({ operation: 'publish', topic: 'messages', ids: envelope, root: true });
+    assert.deepEqual(messageOf(span.context), { logId: envelope.logId, uploadId: envelope.uploadId });
     endSpan(span.span);
   });
 
