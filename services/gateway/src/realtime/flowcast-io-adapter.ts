@@ -1,6 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import type { Server, ServerOptions } from 'socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 
 export interface RealtimeOptions {
   corsOrigins: true | string[];
@@ -34,5 +36,39 @@ export class FlowcastIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.options.maxMessageBytes,
       ...(this.options.adapter === undefined ? {} : { adapter: this.options.adapter }),
     } as ServerOptions);
+  }
+
+  /**
+   * Binds the gateway's message handlers to a socket with one plain listener each. Nest's own
+   * keeps an RxJS pipeline per socket and handler (fromEvent, mergeMap, takeUntil on a shared
+   * disconnect stream) for the socket's whole life: several KB of heap per connection for
+   * handlers that a client calls once or twice. Here a message builds its pipeline when it
+   * arrives; the answer goes the same way as Nest's (an `{ event, data }` answer is emitted,
+   * anything else acknowledged), and a failing handler is logged without silencing the event.
+   */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        // As RxJS's fromEvent hands them to Nest: one argument alone, several as an array.
+        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as { data: unknown; ack?: unknown };
+        const fail = (error: unknown) => this.logger.error(error);
+        let answers: Observable<unknown>;
+        try {
+          answers = transform(callback(data, ack));
+        } catch (error) {
+          fail(error);
+          return;
+        }
+        answers.subscribe({
+          next: (response) => {
+            if (response === undefined || response === null) return;
+            const { event, data: payload } = response as { event?: string; data?: unknown };
+            if (event) socket.emit(event, payload);
+            else if (!isAckHandledManually && typeof ack === 'function') (ack as (answer: unknown) => void)(response);
+          },
+          error: fail,
+        });
+      });
+    }
   }
 }
