@@ -8,14 +8,14 @@
  * no Nest, no second write per batch.
  *
  * Environment: KAFKA_BROKERS, GROUP_ID, TOPIC_MESSAGES, TOPIC_MESSAGE_EVENTS,
- * TOPIC_ORDERS_PROCESSED, CONSUMER_MAX_BATCH (256), CONSUMER_PREFETCH (1024).
+ * TOPIC_ORDERS_PROCESSED, CONSUMER_MAX_BATCH (1024), CONSUMER_PREFETCH (1024).
  */
 import { Consumer, FetchIsolationLevels, stringDeserializer, type Message, type MessageToProduce } from '@platformatic/kafka';
 import { baselineProducer } from './producer.js';
 
 const env = process.env;
 const brokers = (env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
-const maxBatch = Number(env['CONSUMER_MAX_BATCH'] ?? 256);
+const maxBatch = Number(env['CONSUMER_MAX_BATCH'] ?? 1024);
 const eventsTopic = env['TOPIC_MESSAGE_EVENTS']!;
 const ordersTopic = env['TOPIC_ORDERS_PROCESSED']!;
 

@@ -1,6 +1,20 @@
-import { findErrorBy, ProduceAcks, Producer, stringSerializer, type Consumer, type Message, type MessageToProduce } from '@platformatic/kafka';
+import {
+  findErrorBy,
+  kGetApi,
+  kGetConnection,
+  kMetadata,
+  kPerformWithRetry,
+  ProduceAcks,
+  Producer,
+  stringSerializer,
+  type Callback,
+  type ClusterMetadata,
+  type Connection,
+  type Consumer,
+  type MessageToProduce,
+} from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/shared-environment.js';
-import type { BatchOffsets } from './batch-consumer.js';
+import type { BatchOffsets, GroupMemberIdentity } from './batch-consumer.js';
 import { baseClientOptions } from './client-options.js';
 import type { KafkaMetrics, WriteOperation } from './kafka-metrics.js';
 import { encodeJson, type OutgoingRecord } from './records.js';
@@ -66,7 +80,7 @@ export class JsonProducer {
 
   /** Starts a Kafka transaction: what it sends becomes visible to read_committed consumers on commit. */
   async beginTransaction(): Promise<JsonTransaction> {
-    return new JsonTransaction(await this.#producer.beginTransaction(), this.#time);
+    return new JsonTransaction(this.#producer, await this.#producer.beginTransaction(), this.#time);
   }
 
   async close(): Promise<void> {
@@ -121,11 +135,15 @@ function toMessage(record: OutgoingRecord): OutgoingMessage {
 
 type Transaction = Awaited<ReturnType<Producer<string, Buffer, string, string>['beginTransaction']>>;
 
+type KafkaProducer = Producer<string, Buffer, string, string>;
+
 export class JsonTransaction {
+  readonly #producer: KafkaProducer;
   readonly #transaction: Transaction;
   readonly #time: TimeWrite;
 
-  constructor(transaction: Transaction, time: TimeWrite) {
+  constructor(producer: KafkaProducer, transaction: Transaction, time: TimeWrite) {
+    this.#producer = producer;
     this.#transaction = transaction;
     this.#time = time;
   }
@@ -150,13 +168,8 @@ export class JsonTransaction {
    */
   async commitOffsets(batch: BatchOffsets): Promise<void> {
     if (batch.offsets.length === 0) return;
-    const consumer = batch.member();
-    // One TxnOffsetCommit per partition: the client commits a message's offset + 1, with the
-    // member identity found in its metadata. Sequential: the client merges concurrent ones.
-    for (const { topic, partition, offset } of batch.offsets) {
-      const position = { topic, partition, offset: offset - 1n, metadata: { consumer } } as unknown as Message<string, Buffer, string, string>;
-      await this.#transaction.addOffset(position);
-    }
+    const member = batch.member();
+    await commitTransactionalOffsets(this.#producer, this.#transaction.id, member, batch);
   }
 
   async commit(): Promise<void> {
@@ -167,4 +180,50 @@ export class JsonTransaction {
   async abort(): Promise<void> {
     if (!this.#transaction.completed) await this.#transaction.abort().catch(() => undefined);
   }
+}
+
+/**
+ * One TxnOffsetCommit with every partition of the batch, through the producer's connections
+ * and retries (the client's own `Transaction#addOffset` sends one request per partition, and
+ * merges concurrent ones: a batch over six partitions waited for six round trips in a row).
+ * The client commits what it is given: the offset of the next record to read.
+ */
+function commitTransactionalOffsets(producer: KafkaProducer, transactionalId: string, member: GroupMemberIdentity, batch: BatchOffsets): Promise<void> {
+  const internals = producer as unknown as ProducerInternals;
+  const topics = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }>>();
+  for (const { topic, partition, offset, leaderEpoch } of batch.offsets) {
+    const partitions = topics.get(topic) ?? [];
+    partitions.push({ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: leaderEpoch ?? -1, committedMetadata: null });
+    topics.set(topic, partitions);
+  }
+  const request = [...topics].map(([name, partitions]) => ({ name, partitions }));
+  return new Promise((resolve, reject) => {
+    internals[kPerformWithRetry](
+      'commit',
+      (retry) => {
+        internals[kMetadata]({ topics: [...topics.keys()] }, (metadataError, metadata) => {
+          const coordinator = metadata?.brokers.get(member.coordinatorId);
+          if (metadataError !== null || coordinator === undefined) return retry(metadataError ?? new Error(`group coordinator ${member.coordinatorId} is not in the metadata`));
+          internals[kGetConnection](coordinator, (connectionError, connection) => {
+            if (connectionError !== null || connection === undefined) return retry(connectionError);
+            internals[kGetApi]('TxnOffsetCommit', (apiError, api) => {
+              if (apiError !== null || api === undefined) return retry(apiError);
+              const { producerId, producerEpoch } = producer;
+              if (producerId === undefined || producerEpoch === undefined) return retry(new Error('the producer has no producer id'));
+              api(connection, transactionalId, member.groupId, producerId, producerEpoch, member.generationId, member.memberId, null, request, (error: Error | null) => retry(error));
+            });
+          });
+        });
+      },
+      (error) => (error === null || error === undefined ? resolve() : reject(error)),
+    );
+  });
+}
+
+/** The client's extension points (exported symbols) that `commitTransactionalOffsets` uses. */
+interface ProducerInternals {
+  [kPerformWithRetry](operationId: string, operation: (retry: (error?: Error | null) => void) => void, callback: (error?: Error | null) => void): void;
+  [kMetadata](options: { topics: string[] }, callback: Callback<ClusterMetadata>): void;
+  [kGetConnection](broker: unknown, callback: Callback<Connection>): void;
+  [kGetApi](name: string, callback: Callback<(connection: Connection, ...args: unknown[]) => void>): void;
 }
