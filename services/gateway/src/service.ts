@@ -20,7 +20,7 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
     telemetry,
     configure: async (app) => {
       app.enableCors({ origin: config.corsOrigins, credentials: true });
-      await useSecurityHeaders(app, dashboardCsp(config.dashboard.producerUrl));
+      useSecurityHeaders(app, dashboardCsp(config.dashboard.producerUrl));
       await serveDashboard(app, config.dashboard.dir, logger);
       const redis = app.get<Redis | null>(REDIS_CLIENT);
       app.useWebSocketAdapter(

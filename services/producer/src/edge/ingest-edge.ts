@@ -26,7 +26,7 @@ declare module 'fastify' {
  * without credentials, and they carry no user data (readiness names no address).
  */
 export async function installIngestEdge(app: NestFastifyApplication, config: ProducerConfig, logger: Logger): Promise<void> {
-  await useSecurityHeaders(app, API_CSP);
+  useSecurityHeaders(app, API_CSP);
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const keys = new ApiKeys(config.edge.apiKeys);
   const hooks: Array<onRequestHookHandler | onRequestAsyncHookHandler> = [];
