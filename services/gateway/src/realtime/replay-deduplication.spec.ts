@@ -64,7 +64,7 @@ describe('deduplicateReplays', () => {
     adapter.broadcast(next);
 
     assert.deepEqual(socket.received, [...entries.slice(1), next]);
-    assert.equal(socket.data.replayedThrough, undefined, 'the mark goes once the reader has passed it');
+    assert.equal(socket.data.recovery, undefined, 'the mark goes once the reader has passed it');
   });
 
   it('leaves other sockets and broadcasts without an offset alone', async () => {
@@ -77,7 +77,18 @@ describe('deduplicateReplays', () => {
     for (const entry of [...entries, volatile]) adapter.broadcast(entry);
 
     assert.deepEqual(live.received, [...entries, volatile]);
-    assert.deepEqual(recovered.received, [volatile], 'nothing was missed, so nothing replayed or repeated');
+    assert.deepEqual(recovered.received, [volatile], 'nothing was missed: nothing replayed, nothing up to its offset sent again');
+  });
+
+  it('sends an entry the replay did not include (a room joined after recovering)', async () => {
+    const adapter = new StreamAdapter(entries);
+    // The session's rooms held only the first message's events: the second's were not replayed.
+    adapter.restoreSession = async () => ({ data: { rooms: ['log:a'] }, missedPackets: entries.slice(0, 2) });
+    deduplicateReplays({ adapter } as unknown as Namespace);
+    const socket = await restoredSocket(adapter, '1699999999999-0');
+    for (const entry of entries) adapter.broadcast(entry);
+
+    assert.deepEqual(socket.received, [...entries.slice(0, 2), entries[2]]);
   });
 
   it('fails at start when the adapter lacks the internals it wraps', () => {

@@ -10,9 +10,9 @@ interface AdapterInternals {
   apply(options: unknown, callback: (socket: Socket) => void): void;
 }
 
-/** What a recovered socket was already sent: the offset of the last packet replayed to it. */
+/** What a recovered socket was already sent: everything up to its offset, and the packets replayed to it. */
 interface ReplayMark {
-  replayedThrough?: string;
+  recovery?: { offset: string; replayed: string[] };
 }
 
 function compareOffsets(left: string, right: string): number {
@@ -29,10 +29,13 @@ function offsetOf(data: unknown): string | undefined {
 
 /**
  * A recovered client receives each event once. When a session is restored, the Redis streams
- * adapter replays what the stream holds after the client's offset, up to its end; this replica's
- * stream reader may still be behind that end, and would then send the same entries again once
- * the restored socket is in its rooms. The offset of the last replayed packet is kept with the
- * socket, and live broadcasts up to it are not written to that socket.
+ * adapter replays what the stream holds after the client's offset, up to its end, for the
+ * client's rooms; this replica's stream reader may still be behind that end, and would then
+ * send the same entries again once the restored socket is in its rooms. The offsets of the
+ * replayed packets and the client's own offset are kept with the socket; live broadcasts of
+ * those packets, or of entries up to that offset (received before the connection broke), are
+ * not written to it. An entry after the offset that was not replayed (the client subscribed to
+ * its room after recovering) still is. The mark goes once the reader is past the replay.
  */
 export function deduplicateReplays(namespace: Namespace): void {
   const adapter = namespace.adapter as unknown as AdapterInternals;
@@ -44,10 +47,18 @@ export function deduplicateReplays(namespace: Namespace): void {
   adapter.restoreSession = async (pid, offset) => {
     const session = await restoreSession(pid, offset);
     if (session === null || session === undefined) return session;
-    const replayedThrough = offsetOf(session.missedPackets.at(-1)) ?? offset;
+    const replayed = session.missedPackets.map(offsetOf).filter((entry): entry is string => entry !== undefined);
     // Socket.IO gives the restored socket this object as its `data`.
-    session.data = { ...(session.data as object | undefined), replayedThrough } satisfies ReplayMark;
+    session.data = { ...(session.data as object | undefined), recovery: { offset, replayed } } satisfies ReplayMark;
     return session;
+  };
+
+  // Looked up for every broadcast while a socket holds a mark: a set per mark, built once.
+  const replayedSets = new WeakMap<string[], Set<string>>();
+  const replayedSet = (replayed: string[]): Set<string> => {
+    let set = replayedSets.get(replayed);
+    if (set === undefined) replayedSets.set(replayed, (set = new Set(replayed)));
+    return set;
   };
 
   // A broadcast encodes its packet, then applies the write to each socket of its rooms, synchronously.
@@ -67,10 +78,12 @@ export function deduplicateReplays(namespace: Namespace): void {
     }
     apply(options, (socket) => {
       const mark = socket.data as ReplayMark | undefined;
-      if (mark?.replayedThrough !== undefined) {
-        if (compareOffsets(offset, mark.replayedThrough) <= 0) return;
+      const recovery = mark?.recovery;
+      if (recovery !== undefined) {
+        // The client received it before its connection broke, or in the replay.
+        if (compareOffsets(offset, recovery.offset) <= 0 || replayedSet(recovery.replayed).has(offset)) return;
         // Past the replay: the reader has caught up for this socket.
-        delete mark.replayedThrough;
+        if (compareOffsets(offset, recovery.replayed.at(-1) ?? recovery.offset) > 0) delete mark!.recovery;
       }
       callback(socket);
     });
