@@ -318,7 +318,8 @@ export class FlowcastClient {
             if (progress.status !== 'IN_PROGRESS') return finish({ progress });
             timer = setTimeout(() => {
               timer = undefined;
-              if (again) {
+              // Every batch ended but only the status view can give the rows: ask until it can.
+              if (again || tracker.eventsComplete) {
                 again = false;
                 refresh();
               }

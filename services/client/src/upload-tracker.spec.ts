@@ -74,6 +74,28 @@ describe('UploadTracker merges room events and status snapshots', () => {
     assert.deepEqual(tracker.progress, snapshot({ status: 'COMPLETED', receivedBatches: 3, processedBatches: 3, processedRows: 250, progress: 100 }));
   });
 
+  it("completes with the file's rows when every batch completed but their message-received came before subscribing", () => {
+    const tracker = new UploadTracker(accepted);
+    received(tracker, 0, 100);
+    for (const index of [0, 1, 2]) completed(tracker, index);
+    const done = tracker.progress;
+    assert.equal(done.status, 'COMPLETED');
+    assert.equal(done.processedRows, 250);
+    assert.equal(done.failedRows, 0);
+    assert.equal(done.progress, 100);
+  });
+
+  it('waits for the status view when batches of unknown size ended both ways', () => {
+    const tracker = new UploadTracker(accepted);
+    completed(tracker, 0);
+    completed(tracker, 1);
+    tracker.applyEvent({ name: 'processing-failed', payload: { logId: logIds[2]!, status: 'FAILED', error: 'row 240: quantity', timestamp: at(3), uploadId } });
+    assert.equal(tracker.progress.status, 'IN_PROGRESS');
+    tracker.applySnapshot(snapshot({ status: 'COMPLETED_WITH_FAILURES', receivedBatches: 3, processedBatches: 2, failedBatches: 1, processedRows: 200, failedRows: 50, progress: 100 }));
+    assert.equal(tracker.progress.status, 'COMPLETED_WITH_FAILURES');
+    assert.equal(tracker.progress.failedRows, 50);
+  });
+
   it('ignores events of messages outside the upload', () => {
     const tracker = new UploadTracker(accepted);
     const applied = tracker.applyEvent({

@@ -74,17 +74,32 @@ export class UploadTracker {
     let receivedBatches = 0;
     let processedRows = 0;
     let failedRows = 0;
+    // Finished batches whose message-received came before we subscribed: their rows are unknown.
+    let processedUncounted = 0;
+    let failedUncounted = 0;
     for (const batch of this.#batches.values()) {
       if (batch.rows !== undefined || batch.outcome !== undefined) receivedBatches += 1;
       if (batch.outcome === 'processed') {
         processedBatches += 1;
         processedRows += batch.rows ?? 0;
+        if (batch.rows === undefined) processedUncounted += 1;
       } else if (batch.outcome === 'failed') {
         failedBatches += 1;
         failedRows += batch.rows ?? 0;
+        if (batch.rows === undefined) failedUncounted += 1;
       }
     }
     if (snapshot !== undefined && snapshot.status !== 'IN_PROGRESS') return snapshot;
+    // Once every batch has an outcome, the rows not counted are the file's others: they belong to
+    // the uncounted batches, exactly, when those all ended the same way; otherwise only the
+    // status view can tell, and the upload stays in progress until it does.
+    let rowsKnown = processedUncounted + failedUncounted === 0;
+    if (!rowsKnown && this.eventsComplete && (processedUncounted === 0 || failedUncounted === 0)) {
+      const uncountedRows = totalRows - processedRows - failedRows;
+      if (processedUncounted > 0) processedRows += uncountedRows;
+      else failedRows += uncountedRows;
+      rowsKnown = true;
+    }
     const merged = {
       receivedBatches: Math.max(receivedBatches, snapshot?.receivedBatches ?? 0),
       processedBatches: Math.max(processedBatches, snapshot?.processedBatches ?? 0),
@@ -93,7 +108,7 @@ export class UploadTracker {
       failedRows: Math.max(failedRows, snapshot?.failedRows ?? 0),
     };
     const finishedBatches = merged.processedBatches + merged.failedBatches;
-    const complete = finishedBatches >= batchCount && this.eventsComplete;
+    const complete = finishedBatches >= batchCount && this.eventsComplete && rowsKnown;
     // Rows of batches whose message-received came before we subscribed are unknown: until the
     // view confirms the end, count finished batches rather than claim 100 % too early.
     const byRows = ((merged.processedRows + merged.failedRows) / totalRows) * 100;
