@@ -41,8 +41,10 @@ process.on('message', (message: { type?: string; id?: number; ratePerSecond?: nu
   if (message.type !== 'broadcast') return;
   const startedAt = Date.now();
   let emitted = 0;
-  void constantArrivals(message.ratePerSecond!, message.durationMs!, Number.POSITIVE_INFINITY, async () => {
-    const event = sequence.next();
+  void constantArrivals(message.ratePerSecond!, message.durationMs!, Number.POSITIVE_INFINITY, async (_index, plannedAt) => {
+    // Stamped with the planned time, as the harness stamps Flowcast's: a server whose event loop
+    // is late to emit must not hide that lateness from the delay its clients measure.
+    const event = sequence.next(new Date(performance.timeOrigin + plannedAt));
     const { name, payload } = toSocketEvent(event);
     io.to([ROOM_ALL, `log:${event.logId}`]).emit(name, payload);
     emitted += 1;

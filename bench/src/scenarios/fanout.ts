@@ -54,8 +54,8 @@ export async function fanoutScenario(context: BenchContext): Promise<void> {
     try {
       flowcast = await measure(gateway, async (ratePerSecond, durationMs) => {
         const startedAt = Date.now();
-        const arrivals = await constantArrivals(ratePerSecond, durationMs, 10_000, async () => {
-          const event = sequence.next();
+        const arrivals = await constantArrivals(ratePerSecond, durationMs, 10_000, async (_index, plannedAt) => {
+          const event = sequence.next(new Date(performance.timeOrigin + plannedAt));
           await events.send({ messages: [{ topic: topics.messageEvents, key: event.logId, value: Buffer.from(JSON.stringify(event)) }] });
         });
         return { emitted: arrivals.started, startedAt };
