@@ -270,11 +270,12 @@ export class FlowcastClient {
     const token = options.token ?? accepted.socketToken ?? this.#token;
     const followed = this.follow({ uploadId: accepted.uploadId }, token === undefined ? {} : { token });
     let last = '';
-    const publish = () => {
-      const progress = tracker.progress;
-      const fingerprint = JSON.stringify({ ...progress, updatedAt: undefined });
-      if (fingerprint === last) return;
+    let lastPublished: UploadProgress | undefined;
+    const publish = (progress = tracker.progress, exactly = false) => {
+      const fingerprint = JSON.stringify(exactly ? progress : { ...progress, updatedAt: undefined });
+      if (fingerprint === last || (exactly && JSON.stringify(lastPublished) === fingerprint)) return;
       last = fingerprint;
+      lastPublished = progress;
       options.onProgress?.(progress);
       updates.push(progress);
     };
@@ -291,6 +292,8 @@ export class FlowcastClient {
         followed.close();
         options.signal?.removeEventListener('abort', abort);
         if ('progress' in outcome) {
+          // The last figure is the one `done` resolves with, to its timestamp (the status view's may be newer).
+          publish(outcome.progress, true);
           updates.end();
           resolve(outcome.progress);
         } else {
