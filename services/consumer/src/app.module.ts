@@ -1,5 +1,5 @@
-import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { KafkaMetrics, KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { KafkaMetrics, KafkaReadiness, TopicProvisioner, TopicsLifecycle } from '@flowcast/common/kafka';
 import {
   createMetricsRegistry,
   LOGGER,
@@ -16,20 +16,6 @@ import { BatchHandler } from './worker/batch-handler.js';
 import { MessageWorker } from './worker/message-worker.js';
 import { OutputPublisher } from './worker/output-publisher.js';
 import { WorkerMetrics } from './worker/worker-metrics.js';
-
-class TopicsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    private readonly provisioner: TopicProvisioner,
-    private readonly readiness: KafkaReadiness,
-  ) {}
-  onApplicationBootstrap(): void {
-    this.provisioner.start();
-  }
-  async onApplicationShutdown(): Promise<void> {
-    this.provisioner.stop();
-    await this.readiness.close();
-  }
-}
 
 @Module({})
 export class AppModule {

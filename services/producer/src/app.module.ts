@@ -1,6 +1,6 @@
-import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { MultipartModule } from '@nestjs/platform-fastify/multipart';
-import { KafkaMetrics, KafkaReadiness, TopicProvisioner } from '@flowcast/common/kafka';
+import { KafkaMetrics, KafkaReadiness, TopicProvisioner, TopicsLifecycle } from '@flowcast/common/kafka';
 import {
   API_DOCUMENTS,
   ApiDocsController,
@@ -18,20 +18,6 @@ import { IngestController } from './ingest/ingest.controller.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestPublisher } from './ingest/ingest-publisher.js';
 import { IngestService } from './ingest/ingest.service.js';
-
-class KafkaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    readonly provisioner: TopicProvisioner,
-    readonly readiness: KafkaReadiness,
-  ) {}
-  onApplicationBootstrap(): void {
-    this.provisioner.start();
-  }
-  async onApplicationShutdown(): Promise<void> {
-    this.provisioner.stop();
-    await this.readiness.close();
-  }
-}
 
 @Module({})
 export class AppModule {
@@ -54,8 +40,8 @@ export class AppModule {
         { provide: READINESS_CHECKS, useValue: [readiness] },
         { provide: API_DOCUMENTS, useValue: { openapi: producerOpenApi(config) } },
         {
-          provide: KafkaLifecycle,
-          useValue: new KafkaLifecycle(new TopicProvisioner(config.kafka, config.topics, ['messages'], logger), readiness),
+          provide: TopicsLifecycle,
+          useValue: new TopicsLifecycle(new TopicProvisioner(config.kafka, config.topics, ['messages'], logger), readiness),
         },
         ShutdownState,
         IngestMetrics,

@@ -8,3 +8,4 @@ export * from './kafka-readiness.js';
 export * from './topic-provisioner.js';
 export * from './batch-consumer.js';
 export * from './kafka-metrics.js';
+export * from './topics-lifecycle.js';
