@@ -269,12 +269,11 @@ export class FlowcastClient {
     // The answer's own token allows exactly this upload; the client's may not.
     const token = options.token ?? accepted.socketToken ?? this.#token;
     const followed = this.follow({ uploadId: accepted.uploadId }, token === undefined ? {} : { token });
-    let last = '';
     let lastPublished: UploadProgress | undefined;
-    const publish = (progress = tracker.progress, exactly = false) => {
-      const fingerprint = JSON.stringify(exactly ? progress : { ...progress, updatedAt: undefined });
-      if (fingerprint === last || (exactly && JSON.stringify(lastPublished) === fingerprint)) return;
-      last = fingerprint;
+    const fingerprint = (progress: UploadProgress, withTime: boolean) => JSON.stringify(withTime ? progress : { ...progress, updatedAt: undefined });
+    // A figure is published when it moved; the final one also when only its timestamp did.
+    const publish = (progress = tracker.progress, withTime = false) => {
+      if (lastPublished !== undefined && fingerprint(lastPublished, withTime) === fingerprint(progress, withTime)) return;
       lastPublished = progress;
       options.onProgress?.(progress);
       updates.push(progress);
