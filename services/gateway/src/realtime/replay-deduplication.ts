@@ -43,6 +43,9 @@ export function deduplicateReplays(namespace: Namespace): void {
     throw new Error('socket.io-adapter internals changed: recovered clients could receive events twice');
   }
 
+  // Sockets holding a mark: while there are none, broadcasts go straight to the adapter. (One
+  // that disconnects before its mark goes keeps the count up: broadcasts just take the checked path.)
+  let marks = 0;
   const restoreSession = adapter.restoreSession.bind(adapter);
   adapter.restoreSession = async (pid, offset) => {
     const session = await restoreSession(pid, offset);
@@ -50,6 +53,7 @@ export function deduplicateReplays(namespace: Namespace): void {
     const replayed = session.missedPackets.map(offsetOf).filter((entry): entry is string => entry !== undefined);
     // Socket.IO gives the restored socket this object as its `data`.
     session.data = { ...(session.data as object | undefined), recovery: { offset, replayed } } satisfies ReplayMark;
+    marks += 1;
     return session;
   };
 
@@ -72,7 +76,7 @@ export function deduplicateReplays(namespace: Namespace): void {
   adapter.apply = (options, callback) => {
     const offset = broadcastOffset;
     broadcastOffset = undefined;
-    if (offset === undefined) {
+    if (offset === undefined || marks === 0) {
       apply(options, callback);
       return;
     }
@@ -83,7 +87,10 @@ export function deduplicateReplays(namespace: Namespace): void {
         // The client received it before its connection broke, or in the replay.
         if (compareOffsets(offset, recovery.offset) <= 0 || replayedSet(recovery.replayed).has(offset)) return;
         // Past the replay: the reader has caught up for this socket.
-        if (compareOffsets(offset, recovery.replayed.at(-1) ?? recovery.offset) > 0) delete mark!.recovery;
+        if (compareOffsets(offset, recovery.replayed.at(-1) ?? recovery.offset) > 0) {
+          delete mark!.recovery;
+          marks -= 1;
+        }
       }
       callback(socket);
     });
