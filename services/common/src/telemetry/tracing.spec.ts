@@ -4,7 +4,23 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { contextFromHeaders, endSpan, logCorrelation, messageOf, runInContext, startMessageSpan, traceHeaders } from './tracing.js';
+import { contextFromHeaders, endSpan, logCorrelation, messageOf, runInContext, startInternalSpan, startMessageSpan, traceHeaders } from './tracing.js';
+
+describe('tracing switched off (no SDK started)', () => {
+  before(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+  after(() => context.disable());
+
+  it('spans are not recorded, and log lines inside still carry the logId', () => {
+    const ids = { logId: '550e8400-e29b-41d4-a716-446655440000', uploadId: '6ba7b810-9dad-11d1-80b4-00c04fd430c8' };
+    const process = startMessageSpan({ operation: 'process', topic: 'messages', ids, parent: contextFromHeaders(new Map([['traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']])) });
+    const work = startInternalSpan('process SINGLE_MESSAGE', process.context);
+    assert.equal(process.span.isRecording(), false);
+    assert.equal(work.span.isRecording(), false);
+    assert.deepEqual(runInContext(work.context, () => logCorrelation()), { logId: ids.logId, uploadId: ids.uploadId });
+    assert.deepEqual(traceHeaders(work.context), {});
+    endSpan(process.span, new Error('ignored'));
+  });
+});
 
 describe('trace context through Kafka headers', () => {
   const exporter = new InMemorySpanExporter();
