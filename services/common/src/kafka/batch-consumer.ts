@@ -43,6 +43,13 @@ export interface BatchConsumerOptions {
    * this member still owns, above the offsets a previous owner's transactions committed.
    */
   offsets?: 'consumer' | 'transaction';
+  /**
+   * Starts handling a batch while the one before it is still being committed, at most two at
+   * a time, instead of one after the other: the handler's first writes and processing overlap
+   * the previous batch's commit, and it is told by `after` when it may commit. Only for
+   * handlers whose consecutive batches do not depend on each other.
+   */
+  overlap?: boolean;
 }
 
 /** Where a batch leaves one partition: the next offset to read. */
@@ -73,13 +80,34 @@ export interface BatchOffsets {
 /**
  * Handles a batch; throwing means "not handled": the batch is offered again after a delay
  * (without the records of partitions revoked meanwhile, when the handler commits the offsets).
+ * `after` resolves once the batch before this one is handled (at once unless the consumer
+ * overlaps batches): a handler that commits offsets waits for it first, and gives up when it
+ * rejects (stopping with the previous batch not handled: both are offered again).
  */
-export type BatchHandlerFunction = (messages: readonly ConsumedMessage[], offsets: BatchOffsets) => Promise<void>;
+export type BatchHandlerFunction = (messages: readonly ConsumedMessage[], offsets: BatchOffsets, after: Promise<void>) => Promise<void>;
 
 /** A partition of the batch was revoked before its offsets were committed: the batch is retried without it. */
 export class PartitionsRevokedError extends Error {
   constructor(readonly partitions: readonly number[]) {
     super(`partitions ${partitions.join(', ')} were revoked before the batch was committed`);
+  }
+}
+
+/**
+ * Records of the batch were handled meanwhile by the batch before it: fetched again after a
+ * rebalance (the client reads the committed offsets again), while that batch was still being
+ * committed. The batch is handled again without them.
+ */
+export class HandledMeanwhileError extends Error {
+  constructor(readonly partitions: readonly number[]) {
+    super(`records of partitions ${partitions.join(', ')} were handled by the previous batch meanwhile`);
+  }
+}
+
+/** The batch before was not handled (the consumer stops): neither is the one that waited for it. */
+export class PreviousBatchNotHandledError extends Error {
+  constructor() {
+    super('the previous batch was not handled');
   }
 }
 
@@ -104,8 +132,8 @@ export class BatchConsumer {
   readonly #coordinator: GroupCoordinator;
   #consuming = false;
   #running: Promise<void> | undefined;
-  /** Whether a batch is in the handler's hands. */
-  #handling = false;
+  /** Batches in the handler's hands: one, or two while batches overlap. */
+  #inHand = 0;
   /** Per partition, the offset after the last record handled, since this member joined. */
   readonly #handled = new Map<number, bigint>();
   readonly #lagReported = new Set<number>();
@@ -210,6 +238,8 @@ export class BatchConsumer {
       }, this.options.lagIntervalMs ?? DEFAULT_LAG_INTERVAL_MS);
       lagTimer.unref();
       logger.info({ groupId, topic, protocol: kafka.groupProtocol }, 'consuming');
+      // The batch in hand: resolves true once handled, false when stopping first; never rejects.
+      let previous = Promise.resolve(true);
       while (!this.#stopping && failure === undefined) {
         const batch = readAvailable(stream, this.options.maxBatch);
         if (batch.length === 0) {
@@ -222,15 +252,15 @@ export class BatchConsumer {
         }
         // Read in the same tick as the batch: an empty buffer means every record fetched so far is in it.
         const positions = stream.readableLength === 0 ? fetchPositions(stream, topic) : undefined;
-        this.#handling = true;
-        const handled = await this.#handleUntilDone(consumer, stream, batch, positions);
-        this.#handling = false;
-        if (!handled) break;
+        const before = previous;
+        previous = this.#handleInTurn(consumer, stream, batch, positions, before);
+        // Without overlap the batch is handled before the next is read; with it, while the next one starts.
+        if (!(await (this.options.overlap === true ? before : previous))) break;
       }
+      await previous;
     } finally {
       this.#setConsuming(false);
       clearInterval(lagTimer);
-      this.#handling = false;
       await this.#committing;
       this.#handled.clear();
       this.#committed.clear();
@@ -246,38 +276,63 @@ export class BatchConsumer {
     if (failure !== undefined) throw failure;
   }
 
-  async #handleUntilDone(consumer: BatchKafkaConsumer, stream: ConsumedStream, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined): Promise<boolean> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const current = await this.#unhandled(consumer, stream, batch);
-        if (current.length === 0) return true;
-        const offsets = this.#offsetsOf(consumer, current, positions);
-        await this.handle(current, offsets);
-        for (const { partition, offset } of offsets.offsets) {
-          this.#handled.set(partition, offset);
-          this.#raiseFloor(partition, offset);
+  /**
+   * Handles a batch after the one before it (`previous`), retrying until it is handled; false
+   * when the consumer stops first. Its first attempt starts at once: with overlapping batches,
+   * while the previous one commits; its offsets are committed only after the previous batch's.
+   */
+  async #handleInTurn(consumer: BatchKafkaConsumer, stream: ConsumedStream, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined, previous: Promise<boolean>): Promise<boolean> {
+    this.#inHand += 1;
+    const after = previous.then((handled) => {
+      if (!handled) throw new PreviousBatchNotHandledError();
+    });
+    after.catch(() => undefined);
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const current = await this.#unhandled(consumer, stream, batch);
+          if (current.length === 0) return await previous;
+          const offsets = this.#offsetsOf(consumer, current, positions);
+          await this.handle(current, offsets, after);
+          if (!(await previous)) return false;
+          for (const { partition, offset } of offsets.offsets) {
+            this.#handled.set(partition, offset);
+            this.#raiseFloor(partition, offset);
+          }
+          if (this.#transactional) this.#noteCommitted(consumer, offsets.offsets);
+          else this.#commit(consumer, offsets.offsets);
+          return true;
+        } catch (error) {
+          if (!(await previous)) return false;
+          if (this.#stopping) {
+            this.options.logger.warn({ err: error, size: batch.length }, 'stopping with a batch not handled; it will be redelivered');
+            return false;
+          }
+          // The group changed under the batch: handled again at once, without what is no longer its own.
+          if (error instanceof PartitionsRevokedError || error instanceof HandledMeanwhileError) {
+            this.options.logger.info({ reason: error.message, attempt }, 'batch handled again');
+            continue;
+          }
+          this.options.logger.warn({ err: error, attempt, retryInMs: HANDLER_RETRY_DELAY_MS }, 'batch not handled; retrying');
+          // A transaction whose commit failed may have committed all the same (the broker went away
+          // before answering): read the committed offsets again before handling the batch again.
+          if (this.#transactional) for (const { partition } of batch) this.#verified.delete(partition);
+          await this.#pause(HANDLER_RETRY_DELAY_MS);
         }
-        if (this.#transactional) this.#noteCommitted(consumer, offsets.offsets);
-        else this.#commit(consumer, offsets.offsets);
-        return true;
-      } catch (error) {
-        if (this.#stopping) {
-          this.options.logger.warn({ err: error, size: batch.length }, 'stopping with a batch not handled; it will be redelivered');
-          return false;
-        }
-        this.options.logger.warn({ err: error, attempt, retryInMs: HANDLER_RETRY_DELAY_MS }, 'batch not handled; retrying');
-        // A transaction whose commit failed may have committed all the same (the broker went away
-        // before answering): read the committed offsets again before handling the batch again.
-        if (this.#transactional) for (const { partition } of batch) this.#verified.delete(partition);
-        await this.#pause(HANDLER_RETRY_DELAY_MS);
       }
+    } finally {
+      this.#inHand -= 1;
     }
   }
 
   /** Per partition of the batch, the next offset to read: the fetch position when nothing of it is left unread. */
   #offsetsOf(consumer: BatchKafkaConsumer, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined): BatchOffsets {
+    const first = new Map<number, bigint>();
     const last = new Map<number, ConsumedMessage>();
-    for (const message of batch) last.set(message.partition, message);
+    for (const message of batch) {
+      if (!first.has(message.partition)) first.set(message.partition, message.offset);
+      last.set(message.partition, message);
+    }
     const offsets = [...last.values()].map((message): PartitionOffset => {
       const next = message.offset + 1n;
       const position = positions?.get(message.partition);
@@ -289,8 +344,12 @@ export class BatchConsumer {
       offsets,
       member: () => {
         const owned = ownedPartitions(consumer, topic);
-        const revoked = offsets.filter(({ partition }) => owned !== undefined && !owned.has(partition)).map(({ partition }) => partition);
+        // Blocked meanwhile too: the batch before this one, retried, dropped records of the partition.
+        const revoked = offsets.filter(({ partition }) => (owned !== undefined && !owned.has(partition)) || this.#blocked.has(partition)).map(({ partition }) => partition);
         if (revoked.length > 0) throw new PartitionsRevokedError(revoked);
+        // Overlapping batches: the one before may have handled records this one was given.
+        const handled = offsets.filter(({ partition }) => first.get(partition)! < (this.#floor.get(partition) ?? -1n)).map(({ partition }) => partition);
+        if (handled.length > 0) throw new HandledMeanwhileError(handled);
         const { memberId, coordinatorId } = consumer;
         const generationId = memberId === null ? undefined : kafka.groupProtocol === 'consumer' ? memberEpochOf(memberId) : consumer.generationId;
         if (memberId === null || coordinatorId === null || generationId === undefined) throw new Error('not a member of the group yet');
@@ -404,7 +463,7 @@ export class BatchConsumer {
    * its own, never one read before a previous owner's last commit.
    */
   #commitPastMarkers(consumer: BatchKafkaConsumer, stream: ConsumedStream): void {
-    if (this.#handling || stream.readableLength > 0 || this.#committing !== undefined) return;
+    if (this.#inHand > 0 || stream.readableLength > 0 || this.#committing !== undefined) return;
     const positions = fetchPositions(stream, this.options.topic);
     const offsets: PartitionOffset[] = [];
     for (const [partition, { offset, under }] of this.#committed) {
@@ -429,7 +488,7 @@ export class BatchConsumer {
       return;
     }
     const ends = (await consumer.listOffsets({ topics: [topic], partitions: { [topic]: assigned }, isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(topic) ?? [];
-    const idle = !this.#handling && stream.readableLength === 0;
+    const idle = this.#inHand === 0 && stream.readableLength === 0;
     for (const partition of assigned) {
       const fetched = stream.offsetsToFetch.get(`${topic}:${partition}`);
       const position = idle ? fetched : (this.#handled.get(partition) ?? fetched);

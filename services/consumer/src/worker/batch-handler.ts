@@ -17,11 +17,12 @@ import {
   startInternalSpan,
   startMessageSpan,
   traceHeaders,
+  tracingEnabled,
   type MessageIds,
   type MessageSpan,
 } from '@flowcast/common/telemetry';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
-import { PROCESSORS, type Processor } from '../processing/processor.js';
+import { PROCESSORS, type ProcessingResult, type Processor } from '../processing/processor.js';
 import { decodeEnvelope } from './envelope-decoder.js';
 import { lifecycleEvents } from './lifecycle-events.js';
 import { OutputPublisher } from './output-publisher.js';
@@ -72,7 +73,11 @@ export class BatchHandler {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  async handle(messages: readonly IncomingMessage[], offsets?: BatchOffsets): Promise<BatchOutcome> {
+  /**
+   * `after`: when the batch before this one is committed; this batch's transaction opens only
+   * then (one transaction at a time per worker), and not at all when it rejects.
+   */
+  async handle(messages: readonly IncomingMessage[], offsets?: BatchOffsets, after: Promise<void> = Promise.resolve()): Promise<BatchOutcome> {
     const consumerId = this.config.service.instanceId;
     const accepted: Array<{ envelope: IngestEnvelope; message: IncomingMessage; span: MessageSpan }> = [];
     const poisoned: MessageSpan[] = [];
@@ -81,8 +86,9 @@ export class BatchHandler {
     const second = new Writes();
     const receivedAt = new Date();
     const landed = this.metrics.startFlight(messages.length);
-    // Exactly-once: the results' transaction opens while the first write is in flight.
-    const opening = offsets === undefined ? undefined : this.output.begin(offsets);
+    // Exactly-once: the results' transaction opens while the first write is in flight, or once
+    // the previous batch's has committed.
+    const opening = offsets === undefined ? undefined : after.then(() => this.output.begin(offsets));
     opening?.catch(() => undefined);
     let committed = false;
     try {
@@ -114,7 +120,8 @@ export class BatchHandler {
       const outcome: BatchOutcome = { processed: 0, failed: 0, deadLettered: poisoned.length };
       const finished: Array<{ dataType: IngestEnvelope['dataType']; ok: boolean; deadLetterCode?: FlowcastError['code'] }> = [];
       for (const { envelope, message, span } of accepted) {
-        const result = await this.#process(envelope, span);
+        const processing = this.#process(envelope, span);
+        const result = isPromiseLike(processing) ? await processing : processing;
         const at = new Date();
         if (result.ok) {
           outcome.processed += 1;
@@ -161,54 +168,68 @@ export class BatchHandler {
       topic: message.topic,
       ids,
       parent: contextFromHeaders(message.headers),
-      attributes: {
+      // Built only for a span that is recorded.
+      attributes: tracingEnabled() ? {
         [SPAN_ATTRIBUTES.dataType]: dataType,
         'messaging.consumer.group.name': this.config.groupId,
         'messaging.destination.partition.id': String(message.partition),
         'messaging.kafka.offset': Number(message.offset),
         'flowcast.consumer_id': this.config.service.instanceId,
-      },
+      } : {},
     });
   }
 
-  /** Runs the processor inside its own span, so that the processor's log lines carry the trace and logId. */
-  async #process(envelope: IngestEnvelope, parent: MessageSpan): Promise<Outcome> {
+  /**
+   * Runs the processor inside its own span, so that the processor's log lines carry the trace
+   * and logId; synchronous while the processor is and nothing is retried (no promise per message).
+   */
+  #process(envelope: IngestEnvelope, parent: MessageSpan): Outcome | Promise<Outcome> {
     const work = startInternalSpan(`process ${envelope.dataType}`, parent.context, { [SPAN_ATTRIBUTES.dataType]: envelope.dataType });
-    const outcome = await runInContext(work.context, () => this.#attempts(envelope));
-    work.span.setAttribute('flowcast.attempts', outcome.attempts);
-    endSpan(work.span, outcome.ok ? undefined : outcome.error);
-    this.metrics.processed(envelope.dataType, outcome.ok ? 'processed' : 'failed', outcome.durationMs);
-    return outcome;
+    const finish = (outcome: Outcome): Outcome => {
+      work.span.setAttribute('flowcast.attempts', outcome.attempts);
+      endSpan(work.span, outcome.ok ? undefined : outcome.error);
+      this.metrics.processed(envelope.dataType, outcome.ok ? 'processed' : 'failed', outcome.durationMs);
+      return outcome;
+    };
+    const outcome = runInContext(work.context, () => this.#attempts(envelope));
+    return isPromiseLike(outcome) ? outcome.then(finish) : finish(outcome);
   }
 
-  async #attempts(envelope: IngestEnvelope): Promise<Outcome> {
-    const { maxAttempts, retryDelayMs, retryMaxDelayMs } = this.config.processing;
+  #attempts(envelope: IngestEnvelope): Outcome | Promise<Outcome> {
     const processor = this.processors.find((candidate) => candidate.dataTypes.includes(envelope.dataType));
-    const started = performance.now();
-    const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     if (processor === undefined) {
       const error = new FlowcastError('UNKNOWN_DATA_TYPE', `No processor handles data type ${envelope.dataType}`);
       return { ok: false, error, attempts: 0, durationMs: 0, deadLetter: true };
     }
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const result = await processor.process(envelope, { consumerId: this.config.service.instanceId, now: new Date() });
-        return { ok: true, records: result.records, attempts: attempt, durationMs: elapsed() };
-      } catch (caught) {
-        const error =
-          caught instanceof FlowcastError
-            ? caught
-            : new FlowcastError('PROCESSING_FAILED', `Processing failed: ${(caught as Error).message}`, { cause: caught, transient: true });
-        if (!error.transient) return { ok: false, error, attempts: attempt, durationMs: elapsed(), deadLetter: false };
-        if (attempt >= maxAttempts) {
-          const exhausted = new FlowcastError(error.code, `${error.message} (gave up after ${attempt} attempts)`, { cause: error });
-          return { ok: false, error: exhausted, attempts: attempt, durationMs: elapsed(), deadLetter: true };
-        }
-        const delay = retryDelay(attempt, retryDelayMs, retryMaxDelayMs);
-        this.logger.warn({ attempt, retryInMs: delay, err: error }, 'transient processing failure; retrying');
-        await sleep(delay);
-      }
+    return this.#attempt(processor, envelope, 1, performance.now());
+  }
+
+  #attempt(processor: Processor, envelope: IngestEnvelope, attempt: number, started: number): Outcome | Promise<Outcome> {
+    const succeeded = (result: ProcessingResult): Outcome => ({ ok: true, records: result.records, attempts: attempt, durationMs: elapsedMs(started) });
+    let result: ProcessingResult | Promise<ProcessingResult>;
+    try {
+      result = processor.process(envelope, { consumerId: this.config.service.instanceId, now: new Date() });
+    } catch (caught) {
+      return this.#failed(processor, envelope, caught, attempt, started);
     }
+    return isPromiseLike(result) ? result.then(succeeded, (caught: unknown) => this.#failed(processor, envelope, caught, attempt, started)) : succeeded(result);
+  }
+
+  /** After a failed attempt: the outcome when it is final (not transient, or the last attempt allowed), else the next attempt after a delay. */
+  #failed(processor: Processor, envelope: IngestEnvelope, caught: unknown, attempt: number, started: number): Outcome | Promise<Outcome> {
+    const { maxAttempts, retryDelayMs, retryMaxDelayMs } = this.config.processing;
+    const error =
+      caught instanceof FlowcastError
+        ? caught
+        : new FlowcastError('PROCESSING_FAILED', `Processing failed: ${(caught as Error).message}`, { cause: caught, transient: true });
+    if (!error.transient) return { ok: false, error, attempts: attempt, durationMs: elapsedMs(started), deadLetter: false };
+    if (attempt >= maxAttempts) {
+      const exhausted = new FlowcastError(error.code, `${error.message} (gave up after ${attempt} attempts)`, { cause: error });
+      return { ok: false, error: exhausted, attempts: attempt, durationMs: elapsedMs(started), deadLetter: true };
+    }
+    const delay = retryDelay(attempt, retryDelayMs, retryMaxDelayMs);
+    this.logger.warn({ attempt, retryInMs: delay, err: error }, 'transient processing failure; retrying');
+    return sleep(delay).then(() => this.#attempt(processor, envelope, attempt + 1, started));
   }
 
   #event(event: LifecycleEvent): OutgoingRecord {
@@ -243,9 +264,18 @@ export class BatchHandler {
   }
 }
 
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
+}
+
+/** Milliseconds since `started`, to the microsecond. */
+function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}
+
 /**
  * One write of the batch: the records of each message, with the trace context of a `publish`
- * span of that message, ended once Kafka has acknowledged the write.
+ * span of that message, ended once Kafka has acknowledged the write (with tracing on).
  */
 class Writes {
   readonly #records: OutgoingRecord[] = [];
@@ -256,6 +286,10 @@ class Writes {
   }
 
   async send(write: (records: readonly OutgoingRecord[]) => Promise<void>, eventsTopic: string): Promise<void> {
+    if (!tracingEnabled()) {
+      await write(this.#pending.flatMap(({ records }) => records));
+      return;
+    }
     const spans = this.#pending.map(({ parent, records }) => {
       const publish = startMessageSpan({ operation: 'publish', topic: eventsTopic, ids: messageOf(parent.context)!, parent: parent.context });
       const headers = traceHeaders(publish.context);

@@ -7,7 +7,8 @@ import { BatchHandler } from './batch-handler.js';
 /**
  * This worker's membership of the worker group on `messages`: batches go to the
  * BatchHandler, whose transaction commits their offsets (exactly-once), or which commits them
- * once their events are written (at-least-once). On SIGTERM it finishes the batch in hand,
+ * once their events are written (at-least-once). Exactly-once, a batch starts while the previous
+ * one's results are committed. On SIGTERM it finishes the batch in hand,
  * commits and leaves the group before the producer closes.
  */
 @Injectable()
@@ -36,9 +37,13 @@ export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationS
         metrics,
         lagIntervalMs: config.batching.lagIntervalMs,
         offsets: config.guarantee.exactlyOnce ? 'transaction' : 'consumer',
+        // Exactly-once: a batch's events go out and it is processed while the previous batch's
+        // results are committed; its transaction checks, before committing, that the previous
+        // batch did not handle any of its records meanwhile (fetched again after a rebalance).
+        overlap: config.guarantee.exactlyOnce,
       },
-      async (messages, offsets) => {
-        const outcome = await handler.handle(messages, config.guarantee.exactlyOnce ? offsets : undefined);
+      async (messages, offsets, after) => {
+        const outcome = await handler.handle(messages, config.guarantee.exactlyOnce ? offsets : undefined, after);
         logger.debug({ size: messages.length, ...outcome }, 'batch handled');
       },
     );
