@@ -16,7 +16,8 @@ describe('a worker killed (SIGKILL) mid-stream, one of two', () => {
 
   before(async () => {
     // Pinned: the guarantee this test proves (at-least-once may write a batch's results twice).
-    pipeline = await Pipeline.start({ consumers: 2, env: { PROCESSING_GUARANTEE: 'exactly-once' } });
+    // Small batches fill up under this load: batches overlap, and a rebalance finds two in hand.
+    pipeline = await Pipeline.start({ consumers: 2, env: { PROCESSING_GUARANTEE: 'exactly-once', CONSUMER_MAX_BATCH: '16' } });
     ({ socket, log } = await connectClient(pipeline.gatewayUrl()));
   });
   after(async () => {

@@ -44,10 +44,10 @@ export interface BatchConsumerOptions {
    */
   offsets?: 'consumer' | 'transaction';
   /**
-   * Starts handling a batch while the one before it is still being committed, at most two at
-   * a time, instead of one after the other: the handler's first writes and processing overlap
-   * the previous batch's commit, and it is told by `after` when it may commit. Only for
-   * handlers whose consecutive batches do not depend on each other.
+   * Under a backlog (a full batch), starts handling the next batch while this one is still
+   * being committed, at most two at a time, instead of one after the other: the handler's first
+   * writes and processing overlap the previous batch's commit, and it is told by `after` when
+   * it may commit. Only for handlers whose consecutive batches do not depend on each other.
    */
   overlap?: boolean;
 }
@@ -254,8 +254,11 @@ export class BatchConsumer {
         const positions = stream.readableLength === 0 ? fetchPositions(stream, topic) : undefined;
         const before = previous;
         previous = this.#handleInTurn(consumer, stream, batch, positions, before);
-        // Without overlap the batch is handled before the next is read; with it, while the next one starts.
-        if (!(await (this.options.overlap === true ? before : previous))) break;
+        // A full batch means a backlog: the next one starts while this one commits. Otherwise (and
+        // without overlap) it is handled before the next is read: under light load, overlapping
+        // would only split the same records into more, smaller transactions, each slower.
+        const overlapping = this.options.overlap === true && batch.length >= this.options.maxBatch;
+        if (!(await (overlapping ? before : previous))) break;
       }
       await previous;
     } finally {
