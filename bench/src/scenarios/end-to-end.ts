@@ -75,6 +75,7 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
     socket?.close();
     await Promise.allSettled(services.map((service) => service.stop()));
     await context.kafka.deleteTopics(prefix).catch(() => undefined);
+    await context.deleteRedisKeys(prefix).catch(() => undefined);
   }
   for (const [rate, outcomes] of results) {
     const common = { scenario: 'end-to-end', case: `${rate}/s for ${profile.durationSeconds} s${profile.redis ? ', Redis' : ''}` };

@@ -78,6 +78,7 @@ export async function fanoutScenario(context: BenchContext): Promise<void> {
     await events.close();
     await Promise.allSettled(clientProcesses.map((child) => child.stop()));
     await context.kafka.deleteTopics(prefix).catch(() => undefined);
+    await context.deleteRedisKeys(prefix).catch(() => undefined);
   }
   const common = { scenario: 'fanout', case: `${profile.clients.toLocaleString('en-US')} clients, ${profile.broadcastsPerSecond}/s` };
   const baseline = (runs: number[]) => ({ name: 'bare socket.io', runs });
