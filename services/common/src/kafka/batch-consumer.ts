@@ -47,7 +47,10 @@ export interface BatchConsumerOptions {
    * Under a backlog (a full batch), starts handling the next batch while this one is still
    * being committed, at most two at a time, instead of one after the other: the handler's first
    * writes and processing overlap the previous batch's commit, and it is told by `after` when
-   * it may commit. Only for handlers whose consecutive batches do not depend on each other.
+   * it may commit. Only for handlers whose consecutive batches do not depend on each other, and
+   * only with `offsets: 'transaction'` (ignored otherwise): a batch may hold records the one
+   * before it is still committing (fetched again after a rebalance), and only its transaction,
+   * through `member()`, can refuse to commit them.
    */
   overlap?: boolean;
 }
@@ -129,6 +132,8 @@ const HANDLER_RETRY_DELAY_MS = 1_000;
 export class BatchConsumer {
   readonly #shutdown = new AbortController();
   readonly #transactional: boolean;
+  /** Whether batches overlap under a backlog: asked for, and with offsets committed by transactions. */
+  readonly #overlap: boolean;
   readonly #coordinator: GroupCoordinator;
   #consuming = false;
   #running: Promise<void> | undefined;
@@ -154,6 +159,7 @@ export class BatchConsumer {
     private readonly handle: BatchHandlerFunction,
   ) {
     this.#transactional = options.offsets === 'transaction';
+    this.#overlap = this.#transactional && options.overlap === true;
     if (this.#transactional) watchMemberEpochs();
     this.#coordinator = new GroupCoordinator(options.kafka, `${options.role}-offsets`);
   }
@@ -257,7 +263,7 @@ export class BatchConsumer {
         // A full batch means a backlog: the next one starts while this one commits. Otherwise (and
         // without overlap) it is handled before the next is read: under light load, overlapping
         // would only split the same records into more, smaller transactions, each slower.
-        const overlapping = this.options.overlap === true && batch.length >= this.options.maxBatch;
+        const overlapping = this.#overlap && batch.length >= this.options.maxBatch;
         if (!(await (overlapping ? before : previous))) break;
       }
       await previous;

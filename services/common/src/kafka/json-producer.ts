@@ -193,7 +193,7 @@ function commitTransactionalOffsets(producer: KafkaProducer, transactionalId: st
   const topics = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }>>();
   for (const { topic, partition, offset, leaderEpoch } of batch.offsets) {
     const partitions = topics.get(topic) ?? [];
-    partitions.push({ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: leaderEpoch ?? -1, committedMetadata: null });
+    partitions.push({ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: leaderEpoch, committedMetadata: null });
     topics.set(topic, partitions);
   }
   const request = [...topics].map(([name, partitions]) => ({ name, partitions }));

@@ -7,9 +7,9 @@ import { BatchHandler } from './batch-handler.js';
 /**
  * This worker's membership of the worker group on `messages`: batches go to the
  * BatchHandler, whose transaction commits their offsets (exactly-once), or which commits them
- * once their events are written (at-least-once). Exactly-once, a batch starts while the previous
- * one's results are committed. On SIGTERM it finishes the batch in hand,
- * commits and leaves the group before the producer closes.
+ * once their events are written (at-least-once). Exactly-once and under a backlog, a batch
+ * starts while the previous one's results are committed. On SIGTERM it finishes the batch in
+ * hand, commits and leaves the group before the producer closes.
  */
 @Injectable()
 export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, ReadinessCheck {
@@ -37,10 +37,9 @@ export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationS
         metrics,
         lagIntervalMs: config.batching.lagIntervalMs,
         offsets: config.guarantee.exactlyOnce ? 'transaction' : 'consumer',
-        // Exactly-once: a batch's events go out and it is processed while the previous batch's
-        // results are committed; its transaction checks, before committing, that the previous
-        // batch did not handle any of its records meanwhile (fetched again after a rebalance).
-        overlap: config.guarantee.exactlyOnce,
+        // Under a backlog, exactly-once: a batch's events go out and it is processed while the
+        // previous batch's results are committed.
+        overlap: true,
       },
       async (messages, offsets, after) => {
         const outcome = await handler.handle(messages, config.guarantee.exactlyOnce ? offsets : undefined, after);
