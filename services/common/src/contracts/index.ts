@@ -6,6 +6,7 @@ export * from './json-schema.js';
 export * from './lifecycle-event.js';
 export * from './order.js';
 export * from './routes.js';
+export * from './shortcut-parse.js';
 export * from './socket-auth.js';
 export * from './socket-events.js';
 export * from './status.js';

@@ -8,11 +8,17 @@ export type DataType = (typeof DATA_TYPES)[number];
 export const ingestRecordSchema = z.record(z.string(), z.unknown());
 export type IngestRecord = z.infer<typeof ingestRecordSchema>;
 
+const uuidSchema = z.uuid();
+const datetimeSchema = z.iso.datetime();
+/** The patterns the schemas below check ids and times with, for `parseIngestEnvelope`'s shortcut. */
+export const UUID_PATTERN = uuidSchema._zod.def.pattern;
+export const DATETIME_PATTERN = datetimeSchema._zod.def.pattern;
+
 const envelopeBase = {
   /** Identifies this Kafka message through every service, event and trace. */
-  logId: z.uuid(),
+  logId: uuidSchema,
   /** When the producer accepted the message (ISO 8601); the start of end-to-end latency. */
-  producedAt: z.iso.datetime(),
+  producedAt: datetimeSchema,
 };
 
 export const singleMessageEnvelopeSchema = z.object({
@@ -36,7 +42,7 @@ export const csvBatchEnvelopeSchema = z
     ...envelopeBase,
     dataType: z.literal('CSV_BATCH'),
     /** Shared by every batch of one upload. */
-    uploadId: z.uuid(),
+    uploadId: uuidSchema,
     /** 0-based position of this batch in its upload. */
     batchIndex: z.int().nonnegative(),
     /** Row number, in the uploaded file, of `records[0]` (the header is row 1). */

@@ -1,21 +1,27 @@
 import { z } from 'zod';
 
+/** CSV text that `orderRecordSchema` reads as a whole number, and as a number. */
+export const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+export const DECIMAL_TEXT = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$/;
+
 /** A whole number written as a JSON number or, from CSV, as decimal text. */
 const integerFromCsv = z.preprocess(
-  (value) => (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value),
+  (value) => (typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value),
   z.int({ error: 'must be a whole number' }),
 );
 /** A finite number written as a JSON number or, from CSV, as decimal text. */
 const numberFromCsv = z.preprocess(
   (value) =>
-    typeof value === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : value,
+    typeof value === 'string' && DECIMAL_TEXT.test(value) ? Number(value) : value,
   z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number'),
 );
+/** Longest order text field, in UTF-16 code units once trimmed. */
+export const MAX_ORDER_TEXT = 500;
 const requiredText = z
   .string({ error: 'is required' })
   .trim()
   .min(1, 'must not be empty')
-  .max(500, 'must be at most 500 characters');
+  .max(MAX_ORDER_TEXT, `must be at most ${MAX_ORDER_TEXT} characters`);
 
 /** The order record the default processor accepts, from JSON or from a CSV row. */
 export const orderRecordSchema = z.object({

@@ -1,6 +1,6 @@
 import {
   FlowcastError,
-  orderRecordSchema,
+  parseOrderRecord,
   processedOrderKey,
   sourceRowOf,
   type IngestEnvelope,
@@ -39,11 +39,12 @@ export class OrderProcessor implements Processor {
     let firstProblem: { row: number; field: string } | undefined;
     const records: OutgoingRecord[] = [];
     const processedAt = context.now.toISOString();
-    const uploadId = envelope.dataType === 'CSV_BATCH' ? { uploadId: envelope.uploadId } : {};
+    const uploadId = envelope.dataType === 'CSV_BATCH' ? envelope.uploadId : undefined;
 
-    envelope.records.forEach((record, index) => {
+    for (let index = 0; index < envelope.records.length; index += 1) {
+      const record = envelope.records[index]!;
       const row = sourceRowOf(envelope, index);
-      const parsed = orderRecordSchema.safeParse(record);
+      const parsed = parseOrderRecord(record);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           const field = String(issue.path[0] ?? 'record');
@@ -51,19 +52,22 @@ export class OrderProcessor implements Processor {
           const got = field in record ? ` (got ${preview(record[field])})` : '';
           problems.push(`${envelope.dataType === 'CSV_BATCH' ? `row ${row}, ` : ''}${field}: ${issue.message}${got}`);
         }
-        return;
+        continue;
       }
-      const order = parsed.data;
+      const { orderNumber, productName, quantity, price } = parsed.data;
       const value: ProcessedOrder = {
         logId: envelope.logId,
-        ...uploadId,
         row,
-        ...order,
-        lineTotal: Math.round(order.quantity * order.price * 100) / 100,
+        orderNumber,
+        productName,
+        quantity,
+        price,
+        lineTotal: Math.round(quantity * price * 100) / 100,
         processedAt,
       };
+      if (uploadId !== undefined) value.uploadId = uploadId;
       records.push({ topic: this.ordersTopic, key: processedOrderKey(envelope.logId, row), value });
-    });
+    }
 
     if (firstProblem !== undefined) {
       const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join('; ');

@@ -1,4 +1,4 @@
-import { FlowcastError, ingestEnvelopeSchema, type IngestEnvelope } from '@flowcast/common/contracts';
+import { FlowcastError, parseIngestEnvelope, type IngestEnvelope } from '@flowcast/common/contracts';
 import { decodeJson } from '@flowcast/common/kafka';
 
 export type Decoded =
@@ -15,7 +15,7 @@ export function decodeEnvelope(value: Buffer | undefined): Decoded {
       original: value === undefined ? null : value.toString('utf8'),
     };
   }
-  const parsed = ingestEnvelopeSchema.safeParse(json.value);
+  const parsed = parseIngestEnvelope(json.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
