@@ -26,6 +26,7 @@ import { PROCESSORS, type ProcessingResult, type Processor } from '../processing
 import { decodeEnvelope } from './envelope-decoder.js';
 import { lifecycleEvents } from './lifecycle-events.js';
 import { OutputPublisher } from './output-publisher.js';
+import { isoNow } from './iso-clock.js';
 import { retryDelay } from './retry-delay.js';
 import { UNDECODABLE, WorkerMetrics } from './worker-metrics.js';
 
@@ -84,7 +85,7 @@ export class BatchHandler {
     const first = new Writes();
     // Dead letters are results: in the second write, with the batch's transaction when there is one.
     const second = new Writes();
-    const receivedAt = new Date();
+    const receivedAt = isoNow();
     const landed = this.metrics.startFlight(messages.length);
     // Exactly-once: the results' transaction opens while the first write is in flight, or once
     // the previous batch's has committed.
@@ -110,22 +111,23 @@ export class BatchHandler {
         accepted.push({ envelope, message, span });
         first.add(span, [
           this.#event(lifecycleEvents.received(envelope, consumerId, receivedAt)),
-          this.#event(lifecycleEvents.started(envelope, consumerId, new Date())),
+          this.#event(lifecycleEvents.started(envelope, consumerId, isoNow())),
         ]);
       }
       await first.send((records) => this.output.send(records), this.config.topics.names.messageEvents);
-      for (const { envelope } of accepted) this.metrics.received(envelope.dataType);
-      for (let index = 0; index < poisoned.length; index += 1) this.metrics.received(UNDECODABLE);
+      this.metrics.received(accepted.map(({ envelope }) => envelope.dataType));
+      if (poisoned.length > 0) this.metrics.received(poisoned.map(() => UNDECODABLE));
 
       const outcome: BatchOutcome = { processed: 0, failed: 0, deadLettered: poisoned.length };
-      const finished: Array<{ dataType: IngestEnvelope['dataType']; ok: boolean; deadLetterCode?: FlowcastError['code'] }> = [];
+      const finished: Array<{ dataType: IngestEnvelope['dataType']; outcome: 'processed' | 'failed' }> = [];
+      const deadLetterCodes: Array<FlowcastError['code']> = poisoned.map(() => 'UNDECODABLE_MESSAGE');
       for (const { envelope, message, span } of accepted) {
         const processing = this.#process(envelope, span);
         const result = isPromiseLike(processing) ? await processing : processing;
-        const at = new Date();
+        const at = isoNow();
         if (result.ok) {
           outcome.processed += 1;
-          finished.push({ dataType: envelope.dataType, ok: true });
+          finished.push({ dataType: envelope.dataType, outcome: 'processed' });
           second.add(span, [...result.records, this.#event(lifecycleEvents.completed(envelope, consumerId, at, result.durationMs, result.attempts))]);
           continue;
         }
@@ -135,8 +137,9 @@ export class BatchHandler {
         if (result.deadLetter) {
           outcome.deadLettered += 1;
           records.push(this.#deadLetter(message, envelope.logId, result.error, result.attempts, envelope));
+          deadLetterCodes.push(result.error.code);
         }
-        finished.push({ dataType: envelope.dataType, ok: false, ...(result.deadLetter ? { deadLetterCode: result.error.code } : {}) });
+        finished.push({ dataType: envelope.dataType, outcome: 'failed' });
         second.add(span, records);
       }
       const transaction = await opening;
@@ -145,11 +148,8 @@ export class BatchHandler {
         this.config.topics.names.messageEvents,
       );
       committed = true;
-      for (let index = 0; index < poisoned.length; index += 1) this.metrics.deadLettered('UNDECODABLE_MESSAGE');
-      for (const { dataType, ok, deadLetterCode } of finished) {
-        this.metrics.finished(dataType, ok ? 'processed' : 'failed');
-        if (deadLetterCode !== undefined) this.metrics.deadLettered(deadLetterCode);
-      }
+      this.metrics.finished(finished);
+      this.metrics.deadLettered(deadLetterCodes);
       for (const { span } of accepted) endSpan(span.span);
       return outcome;
     } catch (error) {
@@ -184,15 +184,17 @@ export class BatchHandler {
    * and logId; synchronous while the processor is and nothing is retried (no promise per message).
    */
   #process(envelope: IngestEnvelope, parent: MessageSpan): Outcome | Promise<Outcome> {
-    const work = startInternalSpan(`process ${envelope.dataType}`, parent.context, { [SPAN_ATTRIBUTES.dataType]: envelope.dataType });
-    const finish = (outcome: Outcome): Outcome => {
-      work.span.setAttribute('flowcast.attempts', outcome.attempts);
-      endSpan(work.span, outcome.ok ? undefined : outcome.error);
-      this.metrics.processed(envelope.dataType, outcome.ok ? 'processed' : 'failed', outcome.durationMs);
-      return outcome;
-    };
+    const attributes = tracingEnabled() ? { [SPAN_ATTRIBUTES.dataType]: envelope.dataType } : undefined;
+    const work = startInternalSpan(`process ${envelope.dataType}`, parent.context, attributes);
     const outcome = runInContext(work.context, () => this.#attempts(envelope));
-    return isPromiseLike(outcome) ? outcome.then(finish) : finish(outcome);
+    return isPromiseLike(outcome) ? outcome.then((settled) => this.#processed(envelope, work, settled)) : this.#processed(envelope, work, outcome);
+  }
+
+  #processed(envelope: IngestEnvelope, work: MessageSpan, outcome: Outcome): Outcome {
+    work.span.setAttribute('flowcast.attempts', outcome.attempts);
+    endSpan(work.span, outcome.ok ? undefined : outcome.error);
+    this.metrics.processed(envelope.dataType, outcome.ok ? 'processed' : 'failed', outcome.durationMs);
+    return outcome;
   }
 
   #attempts(envelope: IngestEnvelope): Outcome | Promise<Outcome> {

@@ -59,20 +59,25 @@ export class WorkerMetrics {
     }
   }
 
-  received(dataType: DataType | typeof UNDECODABLE): void {
-    this.#received.inc({ data_type: dataType });
+  /** Counts a batch's received messages, by data type (one increment per data type, not per message). */
+  received(dataTypes: Iterable<DataType | typeof UNDECODABLE>): void {
+    for (const [dataType, count] of countBy(dataTypes, (dataType) => dataType)) this.#received.inc({ data_type: dataType }, count);
   }
 
   processed(dataType: DataType, outcome: Outcome, durationMs: number): void {
     this.#duration.observe({ data_type: dataType, outcome }, durationMs / 1000);
   }
 
-  finished(dataType: DataType, outcome: Outcome): void {
-    this.#finished.inc({ data_type: dataType, outcome });
+  /** Counts a batch's finished messages, by data type and outcome. */
+  finished(results: Iterable<{ dataType: DataType; outcome: Outcome }>): void {
+    for (const [{ dataType, outcome }, count] of countBy(results, ({ dataType, outcome }) => `${dataType} ${outcome}`)) {
+      this.#finished.inc({ data_type: dataType, outcome }, count);
+    }
   }
 
-  deadLettered(code: ErrorCode): void {
-    this.#deadLettered.inc({ code });
+  /** Counts a batch's dead letters, by error code. */
+  deadLettered(codes: Iterable<ErrorCode>): void {
+    for (const [code, count] of countBy(codes, (code) => code)) this.#deadLettered.inc({ code }, count);
   }
 
   /** Counts `count` messages in flight until the returned function is called. */
@@ -80,4 +85,16 @@ export class WorkerMetrics {
     this.#inFlight.inc(count);
     return () => this.#inFlight.dec(count);
   }
+}
+
+/** Each distinct item (by `key`) with how many times it occurs, the first of each standing for its kind. */
+function countBy<T>(items: Iterable<T>, key: (item: T) => string): Array<[T, number]> {
+  const counts = new Map<string, [T, number]>();
+  for (const item of items) {
+    const name = key(item);
+    const entry = counts.get(name);
+    if (entry === undefined) counts.set(name, [item, 1]);
+    else entry[1] += 1;
+  }
+  return [...counts.values()];
 }
