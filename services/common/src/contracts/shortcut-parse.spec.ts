@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ingestEnvelopeSchema } from './ingest-envelope.js';
+import { ingestEnvelopeSchema, ingestRecordSchema } from './ingest-envelope.js';
 import { orderRecordSchema } from './order.js';
-import { parseIngestEnvelope, parseOrderRecord } from './shortcut-parse.js';
+import { parseIngestEnvelope, parseIngestRecord, parseOrderRecord } from './shortcut-parse.js';
 
 /** A small seeded generator, so that a failure names a case that can be run again. */
 function generator(seed: number) {
@@ -125,5 +125,13 @@ describe('parseOrderRecord returns what orderRecordSchema returns', () => {
 
   it('refuses what is not an object as the schema does', () => {
     for (const value of [null, 'ORD-1', [order], withProtoKey(order)]) assertSameAsSchema(parseOrderRecord, orderRecordSchema, value, String(value));
+  });
+});
+
+describe('parseIngestRecord returns what ingestRecordSchema returns', () => {
+  it('takes a JSON object as it is, and leaves everything else to the schema', () => {
+    const record = { ...order, nested: { list: [1, 2] } };
+    assert.equal(parseIngestRecord(record).data, record);
+    for (const value of [...tricky, record, withProtoKey(order)]) assertSameAsSchema(parseIngestRecord, ingestRecordSchema, value, String(value));
   });
 });

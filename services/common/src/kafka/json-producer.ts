@@ -75,6 +75,11 @@ export class JsonProducer {
 
   /** Writes the records in order, in as few requests as the brokers' size limit allows. */
   async send(records: readonly OutgoingRecord[]): Promise<void> {
+    // One record is one request, whatever its size: the producer's single messages.
+    if (records.length === 1) {
+      await this.#time('send', this.#producer.send({ messages: [toMessage(records[0]!)] }));
+      return;
+    }
     for (const messages of inRequests(records)) await this.#time('send', this.#producer.send({ messages }));
   }
 

@@ -34,15 +34,19 @@ export class KafkaMetrics {
   }
 
   /** Resolves like `write`, observing how long it took and whether it failed. */
-  async timeWrite<T>(client: string, operation: WriteOperation, write: Promise<T>): Promise<T> {
-    const end = this.#writeDuration.startTimer({ client, operation });
-    try {
-      const result = await write;
-      end({ outcome: 'ok' });
-      return result;
-    } catch (error) {
-      end({ outcome: 'error' });
-      throw error;
-    }
+  timeWrite<T>(client: string, operation: WriteOperation, write: Promise<T>): Promise<T> {
+    const started = performance.now();
+    const observe = (outcome: 'ok' | 'error') =>
+      this.#writeDuration.observe({ client, operation, outcome }, (performance.now() - started) / 1000);
+    return write.then(
+      (result) => {
+        observe('ok');
+        return result;
+      },
+      (error: unknown) => {
+        observe('error');
+        throw error;
+      },
+    );
   }
 }

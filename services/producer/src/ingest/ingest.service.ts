@@ -21,6 +21,7 @@ import {
   startMessageSpan,
   tagActiveSpan,
   traceHeaders,
+  tracingEnabled,
   type MessageSpan,
   type SpanLink,
 } from '@flowcast/common/telemetry';
@@ -59,7 +60,8 @@ export class IngestService {
       dataType: 'SINGLE_MESSAGE',
       records: [record],
     };
-    tagActiveSpan(messageAttributes(envelope));
+    const tracing = tracingEnabled();
+    if (tracing) tagActiveSpan(messageAttributes(envelope));
     const encoded = encodeJson(envelope);
     const { maxMessageBytes } = this.config.kafka;
     if (encoded.length > maxMessageBytes) {
@@ -67,12 +69,15 @@ export class IngestService {
         details: { limitBytes: maxMessageBytes },
       });
     }
-    const publish = this.#publishSpan(envelope);
+    // The hot path of the producer: no span objects at all while tracing is off.
+    const publish = tracing ? this.#publishSpan(envelope) : undefined;
+    const outgoing = this.#toKafkaRecord(envelope, publish);
+    outgoing.encoded = encoded;
     try {
-      await this.publisher.publish({ ...this.#toKafkaRecord(envelope, publish), encoded });
-      endSpan(publish.span);
+      await this.publisher.publish(outgoing);
+      if (publish !== undefined) endSpan(publish.span);
     } catch (error) {
-      endSpan(publish.span, error);
+      if (publish !== undefined) endSpan(publish.span, error);
       throw error;
     }
     this.metrics.accepted('SINGLE_MESSAGE', 1);
@@ -157,12 +162,9 @@ export class IngestService {
   }
 
   #toKafkaRecord(envelope: IngestEnvelope, publish: MessageSpan | undefined): OutgoingRecord {
-    const headers = publish === undefined ? {} : traceHeaders(publish.context);
-    return {
-      topic: this.config.topics.names.messages,
-      key: envelope.logId,
-      value: envelope,
-      ...(Object.keys(headers).length === 0 ? {} : { headers }),
-    };
+    const record: OutgoingRecord = { topic: this.config.topics.names.messages, key: envelope.logId, value: envelope };
+    const headers = publish === undefined ? undefined : traceHeaders(publish.context);
+    if (headers !== undefined && Object.keys(headers).length > 0) record.headers = headers;
+    return record;
   }
 }

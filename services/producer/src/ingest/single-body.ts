@@ -1,4 +1,4 @@
-import { FlowcastError, ingestRecordSchema, type IngestRecord } from '@flowcast/common/contracts';
+import { FlowcastError, parseIngestRecord, type IngestRecord } from '@flowcast/common/contracts';
 
 const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
@@ -19,7 +19,7 @@ export function parseSingleBody(body: unknown, contentType: string | undefined):
   if (body === undefined || body === null || body === '') {
     throw new FlowcastError('EMPTY_BODY', 'The body is empty: send one JSON object');
   }
-  const parsed = ingestRecordSchema.safeParse(body);
+  const parsed = parseIngestRecord(body);
   if (!parsed.success) {
     throw new FlowcastError('BODY_NOT_OBJECT', `The body must be a JSON object, got ${describe(body)}`);
   }
