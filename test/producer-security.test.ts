@@ -108,6 +108,14 @@ describe("the producer's HTTP edge with API keys, a rate limit and a request dea
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
   });
 
+  it('lets a page of another origin read why it was refused: a 401 carries the CORS headers', async () => {
+    const refused = await single({ origin: 'http://dashboard.test' });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('access-control-allow-origin'), 'http://dashboard.test');
+    assert.equal(refused.headers.get('access-control-allow-credentials'), 'true');
+    assert.match(refused.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+  });
+
   it(`answers 429 with Retry-After after ${RATE_LIMIT_MAX} requests of one key; another key is not affected`, async () => {
     const statuses: number[] = [];
     for (let sent = 0; sent <= RATE_LIMIT_MAX; sent += 1) statuses.push((await single({ 'x-api-key': KEY_C })).status);

@@ -18,8 +18,8 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
     logger,
     service: config.service,
     telemetry,
+    cors: { origins: config.corsOrigins },
     configure: async (app) => {
-      app.enableCors({ origin: config.corsOrigins, credentials: true });
       useSecurityHeaders(app, dashboardCsp(config.dashboard.producerUrl));
       await serveDashboard(app, config.dashboard.dir, logger);
       const redis = app.get<Redis | null>(REDIS_CLIENT);

@@ -17,9 +17,9 @@ export async function run(config: ProducerConfig, telemetry: Telemetry): Promise
     bodyLimit: config.limits.maxBodyBytes,
     // Node.js' own deadline is a backstop: the edge answers 408 with an error body first.
     http: { trustProxy: config.edge.trustProxy, requestTimeoutMs: config.edge.requestTimeoutMs + 10_000 },
+    // Browser pages of other origins (the dashboard, served by the gateway) send and upload here.
+    cors: { origins: config.corsOrigins, exposedHeaders: ['Retry-After'] },
     configure: async (app) => {
-      // Browser pages of other origins (the dashboard, served by the gateway) send and upload here.
-      app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['Retry-After'] });
       // Only JSON and multipart are accepted; anything else is a 415, not a string body.
       app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
       await installIngestEdge(app, config, logger);
