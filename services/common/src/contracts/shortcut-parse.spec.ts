@@ -124,7 +124,7 @@ describe('parseOrderRecord returns what orderRecordSchema returns', () => {
   });
 
   it('refuses what is not an object as the schema does', () => {
-    for (const value of [null, 'ORD-1', [order], withProtoKey(order)]) assertSameAsSchema(parseOrderRecord, orderRecordSchema, value, String(value));
+    for (const [index, value] of [null, 'ORD-1', [order], withProtoKey(order)].entries()) assertSameAsSchema(parseOrderRecord, orderRecordSchema, value, `value ${index}`);
   });
 });
 
@@ -132,6 +132,6 @@ describe('parseIngestRecord returns what ingestRecordSchema returns', () => {
   it('takes a JSON object as it is, and leaves everything else to the schema', () => {
     const record = { ...order, nested: { list: [1, 2] } };
     assert.equal(parseIngestRecord(record).data, record);
-    for (const value of [...tricky, record, withProtoKey(order)]) assertSameAsSchema(parseIngestRecord, ingestRecordSchema, value, String(value));
+    for (const [index, value] of [...tricky, record, withProtoKey(order)].entries()) assertSameAsSchema(parseIngestRecord, ingestRecordSchema, value, `value ${index}`);
   });
 });

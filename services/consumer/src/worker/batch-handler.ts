@@ -24,9 +24,9 @@ import {
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { PROCESSORS, type ProcessingResult, type Processor } from '../processing/processor.js';
 import { decodeEnvelope } from './envelope-decoder.js';
+import { isoNow } from './iso-clock.js';
 import { lifecycleEvents } from './lifecycle-events.js';
 import { OutputPublisher } from './output-publisher.js';
-import { isoNow } from './iso-clock.js';
 import { retryDelay } from './retry-delay.js';
 import { UNDECODABLE, WorkerMetrics } from './worker-metrics.js';
 
