@@ -15,7 +15,7 @@ describe('workers scaled from 2 to 4 to 1 while messages flow', () => {
   let log: EventLog;
 
   before(async () => {
-    // Small batches fill up under this load: batches overlap, and a rebalance finds two in hand.
+    // Small batches: a rebalance finds a batch in hand, and many commits in flight.
     pipeline = await Pipeline.start({ consumers: 2, env: { KAFKA_GROUP_PROTOCOL: 'consumer', CONSUMER_MAX_BATCH: '16' } });
     ({ socket, log } = await connectClient(pipeline.gatewayUrl()));
   });

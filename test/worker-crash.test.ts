@@ -16,7 +16,7 @@ describe('a worker killed (SIGKILL) mid-stream, one of two', () => {
 
   before(async () => {
     // Pinned: the guarantee this test proves (at-least-once may write a batch's results twice).
-    // Small batches fill up under this load: batches overlap, and a rebalance finds two in hand.
+    // Small batches: a rebalance finds a batch in hand, and many commits in flight.
     pipeline = await Pipeline.start({ consumers: 2, env: { PROCESSING_GUARANTEE: 'exactly-once', CONSUMER_MAX_BATCH: '16' } });
     ({ socket, log } = await connectClient(pipeline.gatewayUrl()));
   });
