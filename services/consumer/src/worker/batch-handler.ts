@@ -53,7 +53,7 @@ type Outcome =
 
 /**
  * Handles a batch of messages in two writes: first `message-received` and
- * `processing-started` for each, then each one's effects with `processing-completed` or
+ * `processing-started` for each (processing runs while it is in flight), then each one's effects with `processing-completed` or
  * `processing-failed` (and dead letters). Given the batch's offsets (exactly-once), the second
  * write and the offsets are one Kafka transaction; otherwise the caller commits offsets only
  * after this resolves. Either way a crash at any point redelivers, never loses; with the
@@ -114,9 +114,10 @@ export class BatchHandler {
           this.#event(lifecycleEvents.started(envelope, consumerId, isoNow())),
         ]);
       }
-      await first.send((records) => this.output.send(records), this.config.topics.names.messageEvents);
-      this.metrics.received(accepted.map(({ envelope }) => envelope.dataType));
-      if (poisoned.length > 0) this.metrics.received(poisoned.map(() => UNDECODABLE));
+      // Processing runs while the first write is in flight; the second write waits for it, so
+      // that no completion is ever visible before its message-received.
+      const firstWrite = first.send((records) => this.output.send(records), this.config.topics.names.messageEvents);
+      firstWrite.catch(() => undefined);
 
       const outcome: BatchOutcome = { processed: 0, failed: 0, deadLettered: poisoned.length };
       const finished: Array<{ dataType: IngestEnvelope['dataType']; outcome: 'processed' | 'failed' }> = [];
@@ -142,6 +143,9 @@ export class BatchHandler {
         finished.push({ dataType: envelope.dataType, outcome: 'failed' });
         second.add(span, records);
       }
+      await firstWrite;
+      this.metrics.received(accepted.map(({ envelope }) => envelope.dataType));
+      if (poisoned.length > 0) this.metrics.received(poisoned.map(() => UNDECODABLE));
       const transaction = await opening;
       await second.send(
         (records) => (transaction === undefined ? this.output.send(records) : transaction.commit(records)),
