@@ -10,6 +10,7 @@ import { endToEndScenario } from './scenarios/end-to-end.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { kafkaClientsScenario } from './scenarios/kafka-clients.js';
+import { warmUpBroker } from './support/broker-warm-up.js';
 import { BenchContext } from './support/context.js';
 import { killChildrenOnExit } from './support/processes.js';
 import { Report } from './support/report.js';
@@ -23,6 +24,9 @@ const SCENARIOS: Record<ScenarioName, (context: BenchContext) => Promise<void>> 
   'kafka-clients': kafkaClientsScenario,
 };
 
+/** How long the broker is put through its paces before the first scenario (see broker-warm-up.ts). */
+const BROKER_WARM_UP_SECONDS = 30;
+
 killChildrenOnExit();
 const config = loadConfig();
 const report = new Report(config.profile);
@@ -31,6 +35,9 @@ const failed: string[] = [];
 if (config.runsOverride !== undefined && config.runsOverride < 3) report.note(`BENCH_RUNS=${config.runsOverride}: fewer than three runs, the medians are not medians`);
 if (Object.keys(config.serviceEnv).length > 0) report.note(`services ran with ${JSON.stringify(config.serviceEnv)}`);
 process.stderr.write(`[bench] profile ${config.profile}, scenarios ${config.scenarios.join(', ')}; logs in ${context.logsDir}\n`);
+const warmUpStarted = Date.now();
+await warmUpBroker(context, config.profile === 'full' ? BROKER_WARM_UP_SECONDS : 2);
+process.stderr.write(`[bench] broker warmed up in ${Math.round((Date.now() - warmUpStarted) / 1000)} s\n`);
 for (const name of config.scenarios) {
   const started = Date.now();
   report.recordLoad(name);
