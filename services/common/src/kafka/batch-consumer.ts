@@ -43,16 +43,6 @@ export interface BatchConsumerOptions {
    * this member still owns, above the offsets a previous owner's transactions committed.
    */
   offsets?: 'consumer' | 'transaction';
-  /**
-   * Under a backlog (a full batch), starts handling the next batch while this one is still
-   * being committed, at most two at a time, instead of one after the other: the handler's first
-   * writes and processing overlap the previous batch's commit, and it is told by `after` when
-   * it may commit. Only for handlers whose consecutive batches do not depend on each other, and
-   * only with `offsets: 'transaction'` (ignored otherwise): a batch may hold records the one
-   * before it is still committing (fetched again after a rebalance), and only its transaction,
-   * through `member()`, can refuse to commit them.
-   */
-  overlap?: boolean;
 }
 
 /** Where a batch leaves one partition: the next offset to read. */
@@ -83,8 +73,7 @@ export interface BatchOffsets {
 /**
  * Handles a batch; throwing means "not handled": the batch is offered again after a delay
  * (without the records of partitions revoked meanwhile, when the handler commits the offsets).
- * `after` resolves once the batch before this one is handled (at once unless the consumer
- * overlaps batches): a handler that commits offsets waits for it first, and gives up when it
+ * `after` resolves once the batch before this one is handled: a handler that commits offsets waits for it first, and gives up when it
  * rejects (stopping with the previous batch not handled: both are offered again).
  */
 export type BatchHandlerFunction = (messages: readonly ConsumedMessage[], offsets: BatchOffsets, after: Promise<void>) => Promise<void>;
@@ -93,17 +82,6 @@ export type BatchHandlerFunction = (messages: readonly ConsumedMessage[], offset
 export class PartitionsRevokedError extends Error {
   constructor(readonly partitions: readonly number[]) {
     super(`partitions ${partitions.join(', ')} were revoked before the batch was committed`);
-  }
-}
-
-/**
- * Records of the batch were handled meanwhile by the batch before it: fetched again after a
- * rebalance (the client reads the committed offsets again), while that batch was still being
- * committed. The batch is handled again without them.
- */
-export class HandledMeanwhileError extends Error {
-  constructor(readonly partitions: readonly number[]) {
-    super(`records of partitions ${partitions.join(', ')} were handled by the previous batch meanwhile`);
   }
 }
 
@@ -132,12 +110,10 @@ const HANDLER_RETRY_DELAY_MS = 1_000;
 export class BatchConsumer {
   readonly #shutdown = new AbortController();
   readonly #transactional: boolean;
-  /** Whether batches overlap under a backlog: asked for, and with offsets committed by transactions. */
-  readonly #overlap: boolean;
   readonly #coordinator: GroupCoordinator;
   #consuming = false;
   #running: Promise<void> | undefined;
-  /** Batches in the handler's hands: one, or two while batches overlap. */
+  /** Batches in the handler's hands (one at most). */
   #inHand = 0;
   /** Per partition, the offset after the last record handled, since this member joined. */
   readonly #handled = new Map<number, bigint>();
@@ -159,7 +135,6 @@ export class BatchConsumer {
     private readonly handle: BatchHandlerFunction,
   ) {
     this.#transactional = options.offsets === 'transaction';
-    this.#overlap = this.#transactional && options.overlap === true;
     if (this.#transactional) watchMemberEpochs();
     this.#coordinator = new GroupCoordinator(options.kafka, `${options.role}-offsets`);
   }
@@ -258,13 +233,10 @@ export class BatchConsumer {
         }
         // Read in the same tick as the batch: an empty buffer means every record fetched so far is in it.
         const positions = stream.readableLength === 0 ? fetchPositions(stream, topic) : undefined;
-        const before = previous;
-        previous = this.#handleInTurn(consumer, stream, batch, positions, before);
-        // A full batch means a backlog: the next one starts while this one commits. Otherwise (and
-        // without overlap) it is handled before the next is read: under light load, overlapping
-        // would only split the same records into more, smaller transactions, each slower.
-        const overlapping = this.#overlap && batch.length >= this.options.maxBatch;
-        if (!(await (overlapping ? before : previous))) break;
+        previous = this.#handleInTurn(consumer, stream, batch, positions, previous);
+        // One batch at a time: overlapping them (handling the next while one commits) once wrote
+        // an order twice in the scaling test, a case not understood yet (docs/reliability.md).
+        if (!(await previous)) break;
       }
       await previous;
     } finally {
@@ -287,8 +259,7 @@ export class BatchConsumer {
 
   /**
    * Handles a batch after the one before it (`previous`), retrying until it is handled; false
-   * when the consumer stops first. Its first attempt starts at once: with overlapping batches,
-   * while the previous one commits; its offsets are committed only after the previous batch's.
+   * when the consumer stops first; its offsets are committed only after the previous batch's.
    */
   async #handleInTurn(consumer: BatchKafkaConsumer, stream: ConsumedStream, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined, previous: Promise<boolean>): Promise<boolean> {
     this.#inHand += 1;
@@ -318,7 +289,7 @@ export class BatchConsumer {
             return false;
           }
           // The group changed under the batch: handled again at once, without what is no longer its own.
-          if (error instanceof PartitionsRevokedError || error instanceof HandledMeanwhileError) {
+          if (error instanceof PartitionsRevokedError) {
             this.options.logger.info({ reason: error.message, attempt }, 'batch handled again');
             continue;
           }
@@ -336,12 +307,8 @@ export class BatchConsumer {
 
   /** Per partition of the batch, the next offset to read: the fetch position when nothing of it is left unread. */
   #offsetsOf(consumer: BatchKafkaConsumer, batch: readonly ConsumedMessage[], positions: ReadonlyMap<number, bigint> | undefined): BatchOffsets {
-    const first = new Map<number, bigint>();
     const last = new Map<number, ConsumedMessage>();
-    for (const message of batch) {
-      if (!first.has(message.partition)) first.set(message.partition, message.offset);
-      last.set(message.partition, message);
-    }
+    for (const message of batch) last.set(message.partition, message);
     const offsets = [...last.values()].map((message): PartitionOffset => {
       const next = message.offset + 1n;
       const position = positions?.get(message.partition);
@@ -356,9 +323,6 @@ export class BatchConsumer {
         // Blocked meanwhile too: the batch before this one, retried, dropped records of the partition.
         const revoked = offsets.filter(({ partition }) => (owned !== undefined && !owned.has(partition)) || this.#blocked.has(partition)).map(({ partition }) => partition);
         if (revoked.length > 0) throw new PartitionsRevokedError(revoked);
-        // Overlapping batches: the one before may have handled records this one was given.
-        const handled = offsets.filter(({ partition }) => first.get(partition)! < (this.#floor.get(partition) ?? -1n)).map(({ partition }) => partition);
-        if (handled.length > 0) throw new HandledMeanwhileError(handled);
         const { memberId, coordinatorId } = consumer;
         const generationId = memberId === null ? undefined : kafka.groupProtocol === 'consumer' ? memberEpochOf(memberId) : consumer.generationId;
         if (memberId === null || coordinatorId === null || generationId === undefined) throw new Error('not a member of the group yet');

@@ -37,10 +37,6 @@ export class MessageWorker implements OnApplicationBootstrap, BeforeApplicationS
         metrics,
         lagIntervalMs: config.batching.lagIntervalMs,
         offsets: config.guarantee.exactlyOnce ? 'transaction' : 'consumer',
-        // No overlapping batches: with them, a CI run once found an order written twice while
-        // workers were scaled (test/scaling.test.ts), a case their check does not cover yet
-        // (docs/reliability.md). One batch at a time keeps exactly-once.
-        overlap: false,
       },
       async (messages, offsets, after) => {
         const outcome = await handler.handle(messages, config.guarantee.exactlyOnce ? offsets : undefined, after);
