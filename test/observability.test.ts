@@ -144,6 +144,10 @@ describe('a live Prometheus scraping the real services during a workload', () =>
     assert.ok(perWorker.every((sample) => Number(sample.value[1]) > 0), 'both workers processed messages');
     assert.equal(perWorker.reduce((sum, sample) => sum + Number(sample.value[1]), 0), sent.processed + sent.failed);
     assert.equal(await prometheus.value('sum(flowcast_consumer_messages_processed_total{outcome="failed"})'), sent.failed);
+    // The producer is scraped on its own schedule: its last scrape may predate the last messages it accepted.
+    await waitFor('the producer’s counters scraped', async () => {
+      return (await prometheus.value('sum(flowcast_producer_messages_accepted_total)')) === finished ? true : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 250 }).catch(() => undefined);
     assert.equal(await prometheus.value('sum(flowcast_producer_messages_accepted_total)'), sent.processed + sent.failed);
     assert.equal(await prometheus.value('sum(flowcast_producer_csv_rows_accepted_total)'), 250);
   });
