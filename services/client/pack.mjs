@@ -28,6 +28,7 @@ try {
   const { ['@flowcast/common']: _private, ...dependencies } = manifest.dependencies;
   const packed = { ...manifest, dependencies: { ...dependencies, zod: common.dependencies.zod } };
   delete packed.scripts;
+  delete packed.devDependencies;
   writeFileSync(join(staging, 'package.json'), `${JSON.stringify(packed, null, 2)}\n`);
   const output = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], { cwd: staging, encoding: 'utf8' });
   const [{ filename }] = JSON.parse(output);

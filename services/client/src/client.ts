@@ -52,6 +52,12 @@ export interface FlowcastClientOptions {
   token?: TokenSource;
   /** The producer's API key, where it has API_KEYS: sent as `Authorization: Bearer`. */
   apiKey?: string;
+  /**
+   * How long a status or ingest request may take before it fails (a replica that died
+   * mid-answer). CSV uploads are not bounded by it: a large file takes as long as it takes.
+   * Default: 30 s.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** An HTTP error from Flowcast, with its error body (code, message, row/column/field). */
@@ -71,6 +77,14 @@ export class FlowcastHttpError extends Error {
 /** `subscribe` or `unsubscribe` was refused by the gateway. */
 export class FlowcastSubscriptionError extends Error {
   override readonly name = 'FlowcastSubscriptionError';
+}
+
+/** The client was closed while an upload was being followed. */
+export class FlowcastClosedError extends Error {
+  override readonly name = 'FlowcastClosedError';
+  constructor() {
+    super('the Flowcast client was closed');
+  }
 }
 
 export interface UploadCsvOptions {
@@ -113,7 +127,14 @@ export interface Followed {
 }
 
 const DEFAULT_PRODUCER_URL = 'http://localhost:3000';
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Status requests of one upload are at least this far apart. */
 const SNAPSHOT_EVERY_MS = 250;
+/**
+ * While an upload is in progress and no event says anything new, its status is asked again this
+ * often: events sent while this client's connection moved between gateways are in the view only.
+ */
+const QUIET_POLL_MS = 2_000;
 
 /**
  * Flowcast from a client's side: the live events of every message over one Socket.IO
@@ -126,6 +147,9 @@ export class FlowcastClient {
   readonly #socketOptions: Partial<ManagerOptions & SocketOptions>;
   readonly #subscriptions = new Map<string, SubscriptionTarget>();
   readonly #connectionListeners = new Set<(change: ConnectionChange) => void>();
+  /** What `close` ends: the follow connections and the uploads being followed. */
+  readonly #closers = new Set<() => void>();
+  readonly #requestTimeoutMs: number;
   #state: ConnectionChange = { state: 'connecting' };
   #token: TokenSource | undefined;
   #apiKey: string | undefined;
@@ -135,6 +159,7 @@ export class FlowcastClient {
     this.producerUrl = trimSlash(options.producerUrl ?? DEFAULT_PRODUCER_URL);
     this.#token = options.token;
     this.#apiKey = options.apiKey;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#socketOptions = { transports: ['websocket', 'polling'], ...options.socket };
     this.socket = io(this.gatewayUrl, { ...this.#socketOptions, auth: handshakeAuth(() => this.#token) });
     this.socket.on('connect', () => {
@@ -226,6 +251,12 @@ export class FlowcastClient {
         },
       );
     });
+    const close = () => {
+      this.#closers.delete(close);
+      first?.reject(new FlowcastSubscriptionError('closed before the subscription was acknowledged'));
+      socket.close();
+    };
+    this.#closers.add(close);
     return {
       socket,
       subscribed,
@@ -234,10 +265,7 @@ export class FlowcastClient {
         resubscribed.add(listener);
         return () => resubscribed.delete(listener);
       },
-      close: () => {
-        first?.reject(new FlowcastSubscriptionError('closed before the subscription was acknowledged'));
-        socket.close();
-      },
+      close,
     };
   }
 
@@ -247,6 +275,7 @@ export class FlowcastClient {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(this.#apiKey) },
       body: JSON.stringify(record),
+      signal: this.#deadline(),
     });
   }
 
@@ -283,12 +312,14 @@ export class FlowcastClient {
       let finished = false;
       let fetching = false;
       let again = false;
+      let lastFetchAt = 0;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (outcome: { progress: UploadProgress } | { error: unknown }) => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
         followed.close();
+        this.#closers.delete(closed);
         options.signal?.removeEventListener('abort', abort);
         if ('progress' in outcome) {
           // The last figure is the one `done` resolves with, to its timestamp (the status view's may be newer).
@@ -300,14 +331,29 @@ export class FlowcastClient {
         }
       };
       const abort = () => finish({ error: options.signal?.reason ?? new Error('aborted') });
-      // One status request at a time, at most every SNAPSHOT_EVERY_MS, and one more after a burst.
+      const closed = () => finish({ error: new FlowcastClosedError() });
+      const schedule = (delayMs: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          timer = undefined;
+          refresh();
+        }, delayMs);
+      };
+      // One status request at a time, at most every SNAPSHOT_EVERY_MS (a burst of events makes one
+      // more afterwards), and every QUIET_POLL_MS while nothing else asks.
       const refresh = () => {
         if (finished) return;
-        if (fetching || timer !== undefined) {
+        if (fetching) {
           again = true;
           return;
         }
+        const wait = lastFetchAt + SNAPSHOT_EVERY_MS - Date.now();
+        if (wait > 0) return schedule(wait);
+        clearTimeout(timer);
+        timer = undefined;
         fetching = true;
+        again = false;
+        lastFetchAt = Date.now();
         this.#uploadStatus(accepted.uploadId, token)
           .then((snapshot) => {
             if (snapshot !== undefined) tracker.applySnapshot(snapshot);
@@ -315,21 +361,17 @@ export class FlowcastClient {
           .catch(() => undefined)
           .finally(() => {
             fetching = false;
+            if (finished) return;
             publish();
             const progress = tracker.progress;
             if (progress.status !== 'IN_PROGRESS') return finish({ progress });
-            timer = setTimeout(() => {
-              timer = undefined;
-              // Every batch ended but only the status view can give the rows: ask until it can.
-              if (again || tracker.eventsComplete) {
-                again = false;
-                refresh();
-              }
-            }, SNAPSHOT_EVERY_MS);
+            // Every batch ended but only the status view can give the rows: ask until it can.
+            schedule(again || tracker.eventsComplete ? SNAPSHOT_EVERY_MS : QUIET_POLL_MS);
           });
       };
       if (options.signal?.aborted) return abort();
       options.signal?.addEventListener('abort', abort, { once: true });
+      this.#closers.add(closed);
       const onTerminal = () => {
         publish();
         refresh();
@@ -346,6 +388,7 @@ export class FlowcastClient {
   async logStatus(logId: string): Promise<LogStatus | undefined> {
     return request<LogStatus>(`${this.gatewayUrl}${GATEWAY_ROUTES.logs}/${encodeURIComponent(logId)}`, {
       headers: bearer(await tokenOf(this.#token)),
+      signal: this.#deadline(),
     }).catch(undefinedOn404);
   }
 
@@ -357,22 +400,32 @@ export class FlowcastClient {
   async #uploadStatus(uploadId: string, token: TokenSource | undefined): Promise<UploadProgress | undefined> {
     return request<UploadProgress>(`${this.gatewayUrl}${GATEWAY_ROUTES.uploads}/${encodeURIComponent(uploadId)}`, {
       headers: bearer(await tokenOf(token)),
+      signal: this.#deadline(),
     }).catch(undefinedOn404);
   }
 
   /** `GET /api/stats`: the figures of `stats-updated`, now. */
   async stats(): Promise<StatsUpdatedPayload> {
-    return request<StatsUpdatedPayload>(`${this.gatewayUrl}${GATEWAY_ROUTES.stats}`, { headers: bearer(await tokenOf(this.#token)) });
+    return request<StatsUpdatedPayload>(`${this.gatewayUrl}${GATEWAY_ROUTES.stats}`, { headers: bearer(await tokenOf(this.#token)), signal: this.#deadline() });
   }
 
   /** `GET /config.json` of a gateway that serves the dashboard. */
   dashboardConfig(): Promise<DashboardConfig> {
-    return request<DashboardConfig>(`${this.gatewayUrl}${GATEWAY_ROUTES.dashboardConfig}`);
+    return request<DashboardConfig>(`${this.gatewayUrl}${GATEWAY_ROUTES.dashboardConfig}`, { signal: this.#deadline() });
   }
 
+  /**
+   * Closes the connection and every follow connection; uploads still being followed reject
+   * with FlowcastClosedError (the uploads themselves go on).
+   */
   close(): void {
+    for (const close of [...this.#closers]) close();
     this.socket.close();
     this.#setState({ state: 'disconnected', reason: 'closed' });
+  }
+
+  #deadline(): AbortSignal {
+    return AbortSignal.timeout(this.#requestTimeoutMs);
   }
 
   #setState(change: ConnectionChange): void {

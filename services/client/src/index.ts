@@ -1,6 +1,7 @@
 export {
   connect,
   FlowcastClient,
+  FlowcastClosedError,
   FlowcastHttpError,
   FlowcastSubscriptionError,
   type ConnectionChange,
