@@ -76,17 +76,24 @@ describe('gateway replicas failing with clients connected', () => {
 
       const uploadsUntil = Date.now() + 6_000;
       const finished: Array<{ logIds: string[]; progress: UploadProgress }> = [];
-      const uploading = clients.map(async (client) => {
+      // Each client's upload in progress and its last figure, to say which one did not finish.
+      const following = new Map<number, UploadProgress | string>();
+      const uploading = clients.map(async (client, index) => {
         while (Date.now() < uploadsUntil) {
-          const upload = client.uploadCsv(ordersCsv(200));
+          following.set(index, 'not accepted yet');
+          const upload = client.uploadCsv(ordersCsv(200), { onProgress: (progress) => following.set(index, progress) });
           const accepted = await upload.accepted;
           finished.push({ logIds: accepted.logIds, progress: await upload.done });
+          following.delete(index);
         }
       });
       await sleep(1_500);
       const onVictim = balancer.connectionsTo(victim.port);
       assert.equal(await victim.stop('SIGKILL'), null);
-      await Promise.race([Promise.all(uploading), sleep(90_000).then(() => assert.fail('uploads did not finish'))]);
+      await Promise.race([
+        Promise.all(uploading),
+        sleep(90_000).then(() => assert.fail(`uploads did not finish within 90 s: ${JSON.stringify(Object.fromEntries(following))}`)),
+      ]);
 
       // Every client kept uploading across the kill (how many uploads fit in the window depends on the machine).
       assert.ok(finished.length >= clients.length, `uploads while the replica died (${finished.length})`);
