@@ -35,6 +35,10 @@ describe('with the broker stopped', () => {
     assert.equal(response.body['code'], 'KAFKA_UNAVAILABLE');
     assert.equal(response.headers.get('retry-after'), '7');
     assert.ok(elapsed < 5_000, `answered after ${Math.round(elapsed)} ms`);
+    // The message's logId, with which a client can ask the gateway whether it arrived after all.
+    const { logId, retryAfterSeconds } = response.body['details'] as { logId?: string; retryAfterSeconds?: number };
+    assert.match(logId ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(retryAfterSeconds, 7);
   });
 
   it('answers a CSV upload with 503 too, quickly', async () => {

@@ -15,7 +15,8 @@ export interface SendResult {
   /** When each logId was accepted (Date.now() at the 202). */
   acceptedAt: Map<string, number>;
   /** Every answer other than 202: its status, its Retry-After header, and how long it took. */
-  refusals: Array<{ status: number; retryAfter: string | null; ms: number }>;
+  /** `logId`: the one a 503 names, for a message Kafka did not acknowledge (it may have it all the same). */
+  refusals: Array<{ status: number; retryAfter: string | null; ms: number; logId?: string; invalid: boolean }>;
 }
 
 export interface SendOptions {
@@ -48,7 +49,8 @@ export async function sendOrders(producerUrl: string, count: number, options: Se
           result.acceptedAt.set(logId, Date.now());
         } else {
           result.refused.set(response.status, (result.refused.get(response.status) ?? 0) + 1);
-          result.refusals.push({ status: response.status, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started });
+          const named = (response.body['details'] as { logId?: unknown } | undefined)?.logId;
+          result.refusals.push({ status: response.status, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started, invalid, ...(typeof named === 'string' ? { logId: named } : {}) });
         }
       } catch (error) {
         result.unanswered += 1;

@@ -70,6 +70,12 @@ export const errorDetailsSchema = z.object({
   field: z.string().optional(),
   limitBytes: z.int().positive().optional(),
   retryAfterSeconds: z.int().positive().optional(),
+  /**
+   * On a 503 for a single message: its logId. Kafka did not acknowledge it, so it was most
+   * likely not written; a broker that went away mid-write may still have it, and
+   * `GET /api/logs/:logId` on the gateway tells.
+   */
+  logId: z.uuid().optional(),
 });
 export type ErrorDetails = z.infer<typeof errorDetailsSchema>;
 

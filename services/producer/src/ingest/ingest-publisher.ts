@@ -30,8 +30,12 @@ export class IngestPublisher implements OnApplicationShutdown {
     this.#single = new JsonProducer(config.kafka, { role: 'ingest', retries, retryDelayMs: 250, requestTimeoutMs, metrics });
   }
 
+  /**
+   * Writes one message. When Kafka does not acknowledge it, the 503 names its logId: a broker
+   * that went away after appending it but before answering still has it.
+   */
   async publish(record: OutgoingRecord): Promise<void> {
-    await this.#withinDeadline(this.#single.send([record]), 'the message');
+    await this.#withinDeadline(this.#single.send([record]), 'the message', record.key);
   }
 
   /**
@@ -91,16 +95,18 @@ export class IngestPublisher implements OnApplicationShutdown {
     await Promise.allSettled([this.#single.close(), ...this.#idle.map((producer) => producer.close())]);
   }
 
-  async #withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
+  async #withinDeadline<T>(work: Promise<T>, what: string, logId?: string): Promise<T> {
     try {
       return await withKafkaDeadline(work, this.config.delivery.sendTimeoutMs, what);
     } catch (error) {
       if (isKafkaUnavailable(error)) {
-        throw new FlowcastError('KAFKA_UNAVAILABLE', 'Kafka is unavailable; nothing was accepted. Retry later.', {
-          cause: error,
-          transient: true,
-          details: { retryAfterSeconds: this.config.delivery.retryAfterSeconds },
-        });
+        const { retryAfterSeconds } = this.config.delivery;
+        const message =
+          logId === undefined
+            ? 'Kafka is unavailable; nothing was accepted. Retry later.'
+            : `Kafka is unavailable and did not acknowledge the message ${logId}: it was most likely not written. ` +
+              `Retry later; GET /api/logs/${logId} on the gateway tells whether it arrived after all.`;
+        throw new FlowcastError('KAFKA_UNAVAILABLE', message, { cause: error, transient: true, details: { retryAfterSeconds, ...(logId === undefined ? {} : { logId }) } });
       }
       throw error;
     }
