@@ -60,11 +60,22 @@ describe('readCsvBatches', () => {
     assert.equal(batch!.records[0]!['productName'], 'Café crème');
   });
 
+  it('takes a character of up to 4 bytes cut anywhere by the chunks, and refuses a file that ends inside one', async () => {
+    const bytes = Buffer.from(`${HEADER}\nA,😀 €,1,2\n`);
+    const start = bytes.indexOf(Buffer.from('😀'));
+    for (let cut = start; cut <= start + 7; cut += 1) {
+      const [batch] = await read([bytes.subarray(0, cut), bytes.subarray(cut, cut + 1), bytes.subarray(cut + 1)]);
+      assert.equal(batch!.records[0]!['productName'], '😀 €', `cut at byte ${cut}`);
+    }
+    const truncated = await rejection(Buffer.concat([Buffer.from(`${HEADER}\nA,x,1,2\n`), Buffer.from('😀').subarray(0, 2)]));
+    assert.equal(truncated.code, 'CSV_NOT_TEXT');
+  });
+
   it('refuses a ragged row, naming its row and the missing column', async () => {
     const error = await rejection(`${HEADER}\nA,x,1,2\nB,y,3\n`);
     assert.equal(error.code, 'CSV_RAGGED_ROW');
     assert.deepEqual(error.details, { row: 3, column: 'price' });
-    assert.match(error.message, /Row 3 .* has 3 fields but the header has 4 columns/);
+    assert.match(error.message, /Row 3 has 3 fields but the header has 4 columns/);
   });
 
   it('refuses a row with more fields than the header', async () => {
@@ -115,6 +126,12 @@ describe('readCsvBatches', () => {
     const [batch] = await read('a,b\n1,2\n', { requiredColumns: [] });
     assert.deepEqual(batch!.records, [{ a: '1', b: '2' }]);
   });
+
+  it('keeps a column named __proto__ as a field, not as the prototype', async () => {
+    const [batch] = await read('a,__proto__\n1,2\n', { requiredColumns: [] });
+    assert.equal(JSON.stringify(batch!.records), '[{"a":"1","__proto__":"2"}]');
+    assert.equal(Object.getPrototypeOf(batch!.records[0]), Object.prototype);
+  });
 });
 
 describe('readCsvBatches row numbers', () => {
@@ -143,5 +160,36 @@ describe('readCsvBatches row numbers', () => {
     const refused = await rejection(`${HEADER}\n${row('A', 10)}\n${row('B', 600)}\n`, { maxRecordsBytes: 500 });
     assert.equal(refused.code, 'PAYLOAD_TOO_LARGE');
     assert.deepEqual(refused.details, { row: 3, limitBytes: 500 });
+  });
+});
+
+describe('readCsvBatches under a Kafka message limit', () => {
+  // Characters whose JSON takes 1 (ASCII), 2 (\"), 6 (\u0001) and up to 4 UTF-8 bytes (é, emoji).
+  const alphabet = ['a', 'Z', '7', ' ', '"', '\\', '\u0001', '\u001f', '\t', 'é', '€', '😀', ','];
+
+  it('yields only batches whose records fit as JSON, in file order, whatever their characters', async () => {
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % below;
+    };
+    // Some fields are all control characters: their JSON is six times their length.
+    const character = (controls: boolean) => (controls ? '\u0001' : alphabet[random(alphabet.length)]!);
+    const field = () => {
+      const controls = random(3) === 0;
+      return `"${Array.from({ length: random(40) }, () => character(controls)).join('').replaceAll('"', '""')}"`;
+    };
+    for (let file = 0; file < 40; file += 1) {
+      const rows = Array.from({ length: 1 + random(30) }, () => [field(), field(), random(9), random(99)].join(','));
+      const maxRecordsBytes = 1_200 + random(3_000);
+      const batches = await read(`${HEADER}\n${rows.join('\n')}\n`, { batchSize: 1 + random(12), maxRecordsBytes, maxRecordBytes: 10_000 });
+      let nextRow = 2;
+      for (const batch of batches) {
+        assert.ok(Buffer.byteLength(JSON.stringify(batch.records)) <= maxRecordsBytes, `file ${file}: a batch over ${maxRecordsBytes} bytes`);
+        assert.equal(batch.firstRow, nextRow, `file ${file}: rows in order, none lost`);
+        nextRow += batch.records.length;
+      }
+      assert.equal(nextRow, rows.length + 2, `file ${file}: every row`);
+    }
   });
 });
