@@ -20,7 +20,9 @@ const batchSize = Number(process.env['CSV_BATCH_SIZE'] ?? 100);
 const batchesPerWrite = Number(process.env['CSV_BATCHES_PER_WRITE'] ?? 8);
 
 // The settings of Flowcast's upload producers (IngestPublisher).
-const producer = baselineProducer('bench-bare-csv', { transactionalId: `bench-bare-csv-${process.pid}`, retries: 30, retryDelay: 100 });
+// `timeout` is the transaction timeout the client asks for: Flowcast's upload producers ask for
+// the producer's default REQUEST_TIMEOUT_MS (300 s) plus 60 s.
+const producer = baselineProducer('bench-bare-csv', { transactionalId: `bench-bare-csv-${process.pid}`, retries: 30, retryDelay: 100, timeout: 360_000 });
 
 type Message = MessageToProduce<string, Buffer, string, string>;
 

@@ -7,7 +7,7 @@ import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
  */
 export function baselineProducer(
   clientId: string,
-  options: { retries: number; retryDelay: number; transactionalId?: string },
+  options: { retries: number; retryDelay: number; transactionalId?: string; timeout?: number },
 ): Producer<string, Buffer, string, string> {
   return new Producer<string, Buffer, string, string>({
     clientId,

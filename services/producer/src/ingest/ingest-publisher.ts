@@ -124,6 +124,9 @@ export class IngestPublisher implements OnApplicationShutdown {
         // send deadline still bounds the wait.
         retries: 30,
         retryDelayMs: 100,
+        // An upload's transaction lasts as long as its request: the coordinator must not abort it
+        // meanwhile (the client's default is its request timeout, 10 s).
+        transactionTimeoutMs: uploadTransactionTimeoutMs(this.config.edge.requestTimeoutMs),
         metrics: this.metrics,
       });
     }
@@ -143,4 +146,9 @@ export class IngestPublisher implements OnApplicationShutdown {
     if (next === undefined) this.#idle.push(producer);
     else next(producer);
   }
+}
+
+/** Past the longest request, and within the broker's default transaction.max.timeout.ms (15 min). */
+export function uploadTransactionTimeoutMs(requestTimeoutMs: number): number {
+  return Math.min(requestTimeoutMs + 60_000, 900_000);
 }
