@@ -12,6 +12,13 @@ export function encodeJson(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
+/** The record with its value serialised now, and no longer holding the value itself. */
+export function serialised(record: OutgoingRecord): OutgoingRecord {
+  if (record.encoded !== undefined) return record;
+  const { value, ...rest } = record;
+  return { ...rest, value: undefined, encoded: encodeJson(value) };
+}
+
 /** Parses a record value as JSON; `undefined` when it is not JSON (the caller dead-letters it). */
 export function decodeJson(value: Buffer | undefined): { ok: true; value: unknown } | { ok: false; error: string } {
   if (value === undefined || value.length === 0) return { ok: false, error: 'empty record value' };

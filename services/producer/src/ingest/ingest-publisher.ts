@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { FlowcastError } from '@flowcast/common/contracts';
-import { isKafkaUnavailable, JsonProducer, KafkaMetrics, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
+import { isKafkaUnavailable, JsonProducer, KafkaMetrics, serialised, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
 import { PRODUCER_CONFIG, type ProducerConfig } from '../config.js';
 
 /** Writes one upload's records inside its transaction. */
@@ -68,7 +68,9 @@ export class IngestPublisher implements OnApplicationShutdown {
     };
     const writer: UploadWriter = {
       write: async (record) => {
-        pending.push(record);
+        // Serialised on arrival: what waits for Kafka is bytes, and the batch's row objects die
+        // young instead of surviving collections while the previous request is in flight.
+        pending.push(serialised(record));
         if (pending.length >= batchesPerWrite) await sendPending();
       },
     };

@@ -100,7 +100,9 @@ export class IngestService {
     const { csv, limits } = this.config;
     tagActiveSpan({ [SPAN_ATTRIBUTES.uploadId]: uploadId });
     const upload = linkToActiveSpan();
-    // Each batch's publish span lasts until the upload commits: that is when its message becomes visible.
+    // Each batch's publish span lasts until the upload commits: that is when its message becomes
+    // visible. None while tracing is off.
+    const tracing = tracingEnabled();
     const spans: MessageSpan[] = [];
     const publishing = this.publisher.publishUpload(async (writer) => {
       const logIds: string[] = [];
@@ -120,7 +122,7 @@ export class IngestService {
           rowCount: batch.records.length,
           records: batch.records,
         };
-        spans.push(this.#publishSpan(held, upload));
+        if (tracing) spans.push(this.#publishSpan(held, upload));
         logIds.push(held.logId);
         totalRows += batch.records.length;
       }
