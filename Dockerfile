@@ -45,4 +45,5 @@ COPY --from=build /app/services ./services
 # The `node` user (uid 1000) of the official image, by number so that runAsNonRoot can check it.
 USER 1000:1000
 EXPOSE 3000 3001 3002
-CMD ["node", "services/producer/dist/main.js"]
+# The producer's start script (services/producer/package.json), from /app.
+CMD ["node", "--max-semi-space-size=32", "services/producer/dist/main.js"]

@@ -41,9 +41,12 @@ if [ -z "${REDIS_URL+set}" ]; then
 fi
 
 run() {
-  local name=$1 port=$2 colour=$3
+  local name=$1 port=$2 colour=$3 flags
+  # Node's flags from the service's start script (package.json), as the image and the chart start it.
+  flags=$(node -p "require('./services/$name/package.json').scripts.start.split(' ').slice(1, -1).join(' ')")
   # Through a process substitution, so that $! is the service itself, not the log prefixer.
-  PORT=$port node "services/$name/dist/main.js" > >(sed -u "s/^/\x1b[${colour}m${name}\x1b[0m | /") 2>&1 &
+  # shellcheck disable=SC2086 # the flags are words
+  PORT=$port node $flags "services/$name/dist/main.js" > >(sed -u "s/^/\x1b[${colour}m${name}\x1b[0m | /") 2>&1 &
   pids+=($!)
 }
 run consumer "${CONSUMER_PORT:-3002}" 33

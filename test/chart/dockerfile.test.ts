@@ -142,9 +142,10 @@ describe('Dockerfile', () => {
   });
 
   it("the start commands are the services' real entry points", () => {
-    // Default command: the producer, by its path from /app.
+    // Default command: the producer's start script, by its path from /app.
     const cmd = JSON.parse(runtime.instructions.findLast((instruction) => instruction.keyword === 'CMD')!.raw.replace(/^CMD\s+/, '')) as string[];
-    assert.deepEqual(cmd, ['node', 'services/producer/dist/main.js']);
+    const producerStart = (JSON.parse(readFileSync(join(ROOT, 'services', 'producer', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+    assert.deepEqual(cmd, [...producerStart.slice(0, -1), `services/producer/${producerStart.at(-1)!}`]);
     const objects = render();
     for (const service of ['producer', 'consumer', 'gateway']) {
       const manifest = JSON.parse(readFileSync(join(ROOT, 'services', service, 'package.json'), 'utf8')) as { main: string; scripts: { start: string } };
@@ -152,10 +153,13 @@ describe('Dockerfile', () => {
       // dist/main.js is what tsc emits for src/main.ts, and what package.json starts.
       assert.equal(manifest.main, `${tsconfig.compilerOptions.outDir}/main.js`);
       assert.ok(existsSync(join(ROOT, 'services', service, tsconfig.compilerOptions.rootDir, 'main.ts')));
-      assert.equal(manifest.scripts.start, `node ${manifest.main}`);
+      // `node`, Node's flags where the service has some, and its entry point.
+      const start = manifest.scripts.start.split(' ');
+      assert.deepEqual([start[0], start.at(-1)], ['node', manifest.main]);
+      assert.ok(start.slice(1, -1).every((flag) => flag.startsWith('--')), manifest.scripts.start);
       const deployment = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === `flowcast-${service}`)!;
       const container = (deployment.spec as { template: { spec: { containers: Array<{ command: string[]; workingDir: string }> } } }).template.spec.containers[0]!;
-      assert.deepEqual(container.command, ['node', manifest.main]);
+      assert.deepEqual(container.command, start);
       assert.equal(container.workingDir, `/app/services/${service}`);
     }
     assert.deepEqual(readdirSync(join(ROOT, 'services')).sort(), rootManifest.workspaces.map((workspace) => workspace.replace('services/', '')).sort());

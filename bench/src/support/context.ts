@@ -82,9 +82,14 @@ export class BenchContext {
     };
   }
 
-  /** Starts a Flowcast service from its build, as `make dev` does, and waits until it is ready. */
+  /**
+   * Starts a Flowcast service from its build with Node's flags from its start script, as `make
+   * dev`, the image and the chart do, and waits until it is ready.
+   */
   async startService(name: ServiceName, env: Record<string, string>, label: string = name): Promise<MeasuredProcess> {
-    const service = await MeasuredProcess.start(label, `${ROOT}services/${name}/dist/main.js`, { env, logFile: `${this.logsDir}/${label}.log` });
+    const manifest = JSON.parse(readFileSync(`${ROOT}services/${name}/package.json`, 'utf8')) as { scripts: { start: string } };
+    const nodeFlags = manifest.scripts.start.split(' ').slice(1, -1);
+    const service = await MeasuredProcess.start(label, `${ROOT}services/${name}/dist/main.js`, { env, nodeFlags, logFile: `${this.logsDir}/${label}.log` });
     await service.waitReady();
     return service;
   }

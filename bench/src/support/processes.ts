@@ -27,6 +27,8 @@ export function killChildrenOnExit(): void {
 export interface StartOptions {
   /** Extra environment on top of the harness's. */
   env?: Record<string, string>;
+  /** Node's own flags, before the script. */
+  nodeFlags?: string[];
   args?: string[];
   /** The process's stdout and stderr go here. */
   logFile: string;
@@ -76,7 +78,7 @@ export class MeasuredProcess {
 
   static async start(name: string, script: string, options: StartOptions): Promise<MeasuredProcess> {
     mkdirSync(dirname(options.logFile), { recursive: true });
-    const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, script, ...(options.args ?? [])], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, ...(options.nodeFlags ?? []), script, ...(options.args ?? [])], {
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
