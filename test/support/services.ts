@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ROOT } from './environment.js';
 import { waitFor } from './wait.js';
@@ -18,14 +18,23 @@ export class ServiceProcess {
     readonly child: ChildProcess,
     logFile: string,
   ) {
-    const log = createWriteStream(logFile, { flags: 'a' });
+    // Written synchronously: a test process that exits once its tests are done (--test-force-exit)
+    // would lose what a write stream still held, and a failed start's log is the one to read.
+    let log: number | undefined = openSync(logFile, 'a');
+    const write = (text: Buffer) => {
+      if (log !== undefined) writeSync(log, text);
+    };
+    child.once('close', () => {
+      if (log !== undefined) closeSync(log);
+      log = undefined;
+    });
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
-      log.write(chunk);
+      write(chunk);
     });
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      log.write(`${line}\n`);
+      write(Buffer.from(`${line}\n`));
       try {
         this.lines.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
@@ -89,8 +98,12 @@ export async function startService(
         const line = service.lines.find((entry) => entry['event'] === 'listening');
         return typeof line?.['port'] === 'number' ? line['port'] : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
+      // A Nest service starts in 1-2 s; a machine busy with a second broker starting can take far longer.
+      { timeoutMs: 60_000, intervalMs: 50 },
+    ).catch((error: unknown) => {
+      const printed = service.lines.length === 0 ? 'nothing on stdout' : `last: ${JSON.stringify(service.lines.at(-1))}`;
+      throw new Error(`${error instanceof Error ? error.message : String(error)} (${printed}; stderr: ${service.stderr.trim() || 'empty'})`, { cause: error });
+    });
     if (waitReady) await service.waitReady();
   } catch (error) {
     // The caller never gets hold of a service that did not start: stop it here, not leak it.
