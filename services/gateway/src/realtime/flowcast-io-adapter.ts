@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import { corkWebSocketSends } from './corked-sends.js';
 
 export interface RealtimeOptions {
   corsOrigins: true | string[];
@@ -17,7 +18,8 @@ export interface RealtimeOptions {
  * Socket.IO as the reference document describes it: on the HTTP port, WebSocket with HTTP
  * long-polling fallback, CORS from configuration, and connection state recovery so that a
  * client back within the window receives what it missed. Clients send only small
- * subscriptions: a message over `maxMessageBytes` closes the connection.
+ * subscriptions: a message over `maxMessageBytes` closes the connection. Packets that wait for
+ * a WebSocket client go out in one system call (`corkWebSocketSends`).
  */
 export class FlowcastIoAdapter extends IoAdapter {
   constructor(
@@ -28,7 +30,7 @@ export class FlowcastIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    return super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...options,
       transports: ['polling', 'websocket'],
       cors: { origin: this.options.corsOrigins, credentials: true },
@@ -36,6 +38,8 @@ export class FlowcastIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.options.maxMessageBytes,
       ...(this.options.adapter === undefined ? {} : { adapter: this.options.adapter }),
     } as ServerOptions);
+    corkWebSocketSends(server);
+    return server;
   }
 
   /**
