@@ -14,8 +14,6 @@ interface EngineConnection {
   on(event: 'upgrade', listener: (transport: EngineTransport) => void): void;
 }
 
-const corked = new WeakSet<EngineTransport>();
-
 /**
  * Sends each hand-over of packets to a WebSocket client in one system call.
  *
@@ -35,10 +33,9 @@ export function corkWebSocketSends(server: Server): void {
 }
 
 function corkTransport(transport: EngineTransport): void {
-  if (transport.name !== 'websocket' || corked.has(transport)) return;
+  if (transport.name !== 'websocket') return;
   const tcp = transport.socket?._socket;
   if (tcp === undefined) return;
-  corked.add(transport);
   const send = transport.send.bind(transport);
   transport.send = (packets) => {
     if (packets.length < 2) {
