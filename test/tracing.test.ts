@@ -8,12 +8,20 @@ import { waitFor } from './support/wait.js';
 const SERVER = 2;
 const PRODUCER = 4;
 
-/** The trace of `logId` once its last step (the gateway's broadcast of `final`) has arrived. */
+/**
+ * The trace of `logId` once its last step (the gateway's broadcast of `final`) and every span's
+ * parent have arrived. Each service exports on its own schedule, so a parent that ends after its
+ * children (the consumer's `process` span, ended once its batch's transaction has committed) can
+ * arrive after the last broadcast. Until the trace is whole the check throws and is tried again;
+ * a trace that never connects fails with its message.
+ */
 async function traceOf(receiver: OtlpReceiver, logId: string, final: string): Promise<ReceivedSpan[]> {
-  return waitFor(`the trace of ${logId}`, () => {
+  return waitFor(`the whole trace of ${logId}`, () => {
     const traces = receiver.tracesWith('flowcast.log_id', logId);
     const spans = [...traces.values()].flat();
-    return spans.some((span) => span.service === 'flowcast-gateway' && span.name === `broadcast ${final}`) ? spans : undefined;
+    if (!spans.some((span) => span.service === 'flowcast-gateway' && span.name === `broadcast ${final}`)) return undefined;
+    assertOneConnectedTrace(spans);
+    return spans;
   });
 }
 
