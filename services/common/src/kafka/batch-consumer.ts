@@ -273,6 +273,10 @@ export class BatchConsumer {
           const current = await this.#unhandled(consumer, stream, batch);
           if (current.length === 0) return await previous;
           const offsets = this.#offsetsOf(consumer, current, positions);
+          // A commit past transaction markers still in flight would land after this batch's
+          // transactional offsets and win over them once the transaction commits (the later
+          // record in the offsets log wins): the batch waits for it.
+          if (this.#transactional) await this.#committing;
           await this.handle(current, offsets, after);
           if (!(await previous)) return false;
           for (const { partition, offset } of offsets.offsets) {
