@@ -130,6 +130,8 @@ export interface OrdersTally {
   /** Keys present more than once, and how many extra copies in all. */
   duplicateKeys: number;
   duplicates: number;
+  /** Each key present more than once: its copies, and when the first was processed (ms since the epoch). */
+  duplicated: Array<{ key: string; copies: number; firstProcessedAt: number }>;
   /** Accepted valid orders with no record. */
   lost: string[];
   /** Records of logIds that were not accepted as valid orders. */
@@ -140,19 +142,24 @@ export async function tallyOrders(topic: string, valid: readonly string[], broke
   // Called once every message is finished: its results were committed before its completion.
   const all = await readTopic(topic, { idleMs: 2_000, ...(brokers === undefined ? {} : { from: brokers.split(',') }) });
   const counts = new Map<string, number>();
-  for (const record of all) counts.set(record.key, (counts.get(record.key) ?? 0) + 1);
+  const firstProcessed = new Map<string, number>();
+  for (const record of all) {
+    counts.set(record.key, (counts.get(record.key) ?? 0) + 1);
+    const processedAt = Date.parse((JSON.parse(record.value) as { processedAt: string }).processedAt);
+    firstProcessed.set(record.key, Math.min(firstProcessed.get(record.key) ?? processedAt, processedAt));
+  }
   const expectedKeys = new Set(valid.map((logId) => `${logId}:1`));
-  let duplicateKeys = 0;
+  const duplicated: OrdersTally['duplicated'] = [];
   let duplicates = 0;
   let unexpected = 0;
   for (const [key, count] of counts) {
     if (count > 1) {
-      duplicateKeys += 1;
+      duplicated.push({ key, copies: count, firstProcessedAt: firstProcessed.get(key)! });
       duplicates += count - 1;
     }
     if (!expectedKeys.has(key)) unexpected += count;
   }
-  return { records: all.length, duplicateKeys, duplicates, lost: valid.filter((logId) => !counts.has(`${logId}:1`)), unexpected };
+  return { records: all.length, duplicateKeys: duplicated.length, duplicates, duplicated, lost: valid.filter((logId) => !counts.has(`${logId}:1`)), unexpected };
 }
 
 /** The longest time between two consecutive instants (ms), and where it started. */
