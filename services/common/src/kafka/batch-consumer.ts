@@ -95,6 +95,8 @@ export class PreviousBatchNotHandledError extends Error {
 const RESTART_DELAY_MS = 2_000;
 const DEFAULT_LAG_INTERVAL_MS = 5_000;
 const HANDLER_RETRY_DELAY_MS = 1_000;
+/** How often a wait for stable offsets is reported: far longer than any transaction should stay open. */
+const UNSTABLE_OFFSETS_REPORT_MS = 60_000;
 
 /**
  * A consumer-group member that hands what has been fetched, up to a batch, to a handler, and
@@ -360,7 +362,14 @@ export class BatchConsumer {
     );
     if (changed.length > 0) {
       const started = performance.now();
-      const committed = await this.#coordinator.stableOffsets(groupId, topic, changed, this.#shutdown.signal);
+      const committed = await this.#coordinator.stableOffsets(groupId, topic, changed, this.#shutdown.signal, {
+        everyMs: UNSTABLE_OFFSETS_REPORT_MS,
+        report: (waitedMs) =>
+          this.options.logger.warn(
+            { partitions: changed, waitedMs },
+            'waiting for a transaction that commits offsets of these partitions to end; if it never does (a hanging transaction, e.g. after a single broker restarted), find it with kafka-transactions.sh find-hanging and abort it',
+          ),
+      });
       for (const partition of changed) {
         const offset = committed.get(partition) ?? -1n;
         this.#raiseFloor(partition, offset);

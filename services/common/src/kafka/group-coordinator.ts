@@ -48,9 +48,19 @@ export class GroupCoordinator {
   /**
    * The offsets committed for these partitions once no transaction that commits offsets for
    * them is still open (KIP-447): until then the coordinator answers UNSTABLE_OFFSET_COMMIT and
-   * this waits, for as long as `signal` allows. -1 for a partition without a committed offset.
+   * this waits, for as long as `signal` allows, calling `stillUnstable.report` with the time
+   * waited every `stillUnstable.everyMs` (a transaction that never ends is a hanging one).
+   * -1 for a partition without a committed offset.
    */
-  async stableOffsets(groupId: string, topic: string, partitions: readonly number[], signal: AbortSignal): Promise<Map<number, bigint>> {
+  async stableOffsets(
+    groupId: string,
+    topic: string,
+    partitions: readonly number[],
+    signal: AbortSignal,
+    stillUnstable?: { everyMs: number; report: (waitedMs: number) => void },
+  ): Promise<Map<number, bigint>> {
+    const started = performance.now();
+    let reported = 0;
     for (;;) {
       try {
         const response = await this.#withCoordinator(groupId, (connection) =>
@@ -64,6 +74,11 @@ export class GroupCoordinator {
       } catch (error) {
         const codes = errorCodesOf(error);
         if (codes.length === 0 || !codes.every((code) => code === UNSTABLE_OFFSET_COMMIT || code === 0)) throw error;
+        const waitedMs = performance.now() - started;
+        if (stillUnstable !== undefined && waitedMs >= (reported + 1) * stillUnstable.everyMs) {
+          reported = Math.floor(waitedMs / stillUnstable.everyMs);
+          stillUnstable.report(Math.round(waitedMs));
+        }
         await sleep(50, undefined, { signal });
       }
     }
