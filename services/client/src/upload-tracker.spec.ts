@@ -67,6 +67,16 @@ describe('UploadTracker merges room events and status snapshots', () => {
     assert.equal(progress.status, 'IN_PROGRESS');
   });
 
+  it("reckons progress against the file's rows, not the status view's estimate while the view does not know them", () => {
+    const tracker = new UploadTracker(accepted);
+    // Before the last batch arrives the view knows neither total and estimates against the rows it
+    // has received: 99 % with the first batch done, less as more batches arrive.
+    tracker.applySnapshot(snapshot({ totalBatches: null, totalRows: null, receivedBatches: 1, processedBatches: 1, processedRows: 100, progress: 99 }));
+    assert.equal(tracker.progress.progress, 40);
+    tracker.applySnapshot(snapshot({ totalBatches: null, totalRows: null, receivedBatches: 2, processedBatches: 1, processedRows: 100, progress: 50 }));
+    assert.equal(tracker.progress.progress, 40);
+  });
+
   it('takes a finished snapshot as the final word', () => {
     const tracker = new UploadTracker(accepted);
     completed(tracker, 2);

@@ -110,10 +110,12 @@ export class UploadTracker {
     const finishedBatches = merged.processedBatches + merged.failedBatches;
     const complete = finishedBatches >= batchCount && this.eventsComplete && rowsKnown;
     // Rows of batches whose message-received came before we subscribed are unknown: until the
-    // view confirms the end, count finished batches rather than claim 100 % too early.
+    // view confirms the end, count finished batches rather than claim 100 % too early. The view's
+    // own percentage is not taken: until the last batch tells it the file's rows, it reckons
+    // against the rows received so far, and falls as more arrive; its counts are in `merged`.
     const byRows = ((merged.processedRows + merged.failedRows) / totalRows) * 100;
     const byBatches = (finishedBatches / batchCount) * 100;
-    const progress = complete ? 100 : Math.min(99.99, Math.max(byRows, byBatches, snapshot?.progress ?? 0));
+    const progress = complete ? 100 : Math.min(99.99, Math.max(byRows, byBatches));
     return {
       uploadId,
       status: !complete ? 'IN_PROGRESS' : merged.failedBatches > 0 ? 'COMPLETED_WITH_FAILURES' : 'COMPLETED',
