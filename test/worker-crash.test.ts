@@ -54,7 +54,7 @@ describe('a worker killed (SIGKILL) mid-stream, one of two', () => {
 
     const orders = await tallyOrders(pipeline.topics.ordersProcessed, sent.valid);
     assert.deepEqual(orders.lost, [], 'no accepted order missing from orders.processed');
-    assert.equal(orders.duplicates, 0, `no order written twice (${orders.duplicateKeys} keys repeated)`);
+    assert.equal(orders.duplicates, 0, `no order written twice (${orders.duplicated.length} keys repeated)`);
     assert.equal(orders.unexpected, 0);
     assert.equal(orders.records, sent.valid.length);
 

@@ -127,8 +127,7 @@ export async function tallyStatuses(gatewayUrl: string, sent: Pick<SendResult, '
 /** orders.processed as a downstream user reads it (read_committed), counted by key. */
 export interface OrdersTally {
   records: number;
-  /** Keys present more than once, and how many extra copies in all. */
-  duplicateKeys: number;
+  /** How many extra copies in all. */
   duplicates: number;
   /** Each key present more than once: its copies, and when the first was processed (ms since the epoch). */
   duplicated: Array<{ key: string; copies: number; firstProcessedAt: number }>;
@@ -159,7 +158,7 @@ export async function tallyOrders(topic: string, valid: readonly string[], broke
     }
     if (!expectedKeys.has(key)) unexpected += count;
   }
-  return { records: all.length, duplicateKeys: duplicated.length, duplicates, duplicated, lost: valid.filter((logId) => !counts.has(`${logId}:1`)), unexpected };
+  return { records: all.length, duplicates, duplicated, lost: valid.filter((logId) => !counts.has(`${logId}:1`)), unexpected };
 }
 
 /** The longest time between two consecutive instants (ms), and where it started. */
