@@ -1,4 +1,5 @@
 import {
+  defaultPartitioner,
   findErrorBy,
   kGetApi,
   kGetConnection,
@@ -138,6 +139,8 @@ function toMessage(record: OutgoingRecord): OutgoingMessage {
   };
 }
 
+const NO_VALUE = Buffer.alloc(0);
+
 type Transaction = Awaited<ReturnType<Producer<string, Buffer, string, string>['beginTransaction']>>;
 
 type KafkaProducer = Producer<string, Buffer, string, string>;
@@ -164,6 +167,22 @@ export class JsonTransaction {
   async addOffsetsGroup(batch: BatchOffsets): Promise<void> {
     // The client only reads the group id of the consumer it is given.
     await this.#transaction.addConsumer({ groupId: batch.groupId } as unknown as Consumer<string, Buffer, string, string>);
+  }
+
+  /**
+   * Adds the partitions `records` will be written to (AddPartitionsToTxn), ahead of `send`:
+   * one round trip that may go ahead of the records, alongside `addOffsetsGroup`, instead of
+   * one more before the records. `send` adds any partition still missing (metadata changed).
+   */
+  async addPartitionsOf(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const metadata = await this.#producer.metadata({ topics: [...new Set(records.map((record) => record.topic))] });
+    // Where the client's default partitioner puts each key (reduced modulo the partition count there); values are not read.
+    const placed = records.map(({ topic, key }) => {
+      const bytes = Buffer.from(key, 'utf8');
+      return { topic, key: bytes, value: NO_VALUE, partition: defaultPartitioner({ topic }, bytes) };
+    });
+    await this.#transaction.addPartitions(metadata, placed);
   }
 
   /**

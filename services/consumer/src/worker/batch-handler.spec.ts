@@ -29,14 +29,14 @@ function message(value: unknown, offset = 0n): IncomingMessage {
 /** Kafka is the edge: writes and transactions are recorded instead of sent. */
 function harness(processor: Processor, { failSend = false } = {}) {
   const writes: OutgoingRecord[][] = [];
-  const transactions: Array<{ offsets: BatchOffsets; records?: OutgoingRecord[]; aborted: boolean }> = [];
+  const transactions: Array<{ offsets: BatchOffsets; announced: OutgoingRecord[]; records?: OutgoingRecord[]; aborted: boolean }> = [];
   const output = {
     send: async (records: readonly OutgoingRecord[]) => {
       if (failSend) throw new Error('broker gone');
       writes.push([...records]);
     },
-    begin: async (offsets: BatchOffsets) => {
-      const transaction: (typeof transactions)[number] = { offsets, aborted: false };
+    begin: async (offsets: BatchOffsets, announced: readonly OutgoingRecord[]) => {
+      const transaction: (typeof transactions)[number] = { offsets, announced: [...announced], aborted: false };
       transactions.push(transaction);
       return {
         commit: async (records: readonly OutgoingRecord[]) => void (transaction.records = [...records]),
@@ -166,6 +166,11 @@ describe('BatchHandler', () => {
     assert.equal(transactions.length, 1);
     assert.equal(transactions[0]!.offsets, offsets);
     assert.deepEqual(topicsOf(transactions[0]!.records!), ['messages.dlq', 'orders.processed', 'processing-completed']);
+    assert.deepEqual(
+      transactions[0]!.announced.map(({ topic, key }) => [topic, key]),
+      transactions[0]!.records!.map(({ topic, key }) => [topic, key]),
+      'the transaction is told where the results go when it begins',
+    );
     assert.equal(transactions[0]!.aborted, false);
   });
 

@@ -26,7 +26,7 @@ import { PROCESSORS, type ProcessingResult, type Processor } from '../processing
 import { decodeEnvelope } from './envelope-decoder.js';
 import { isoNow } from './iso-clock.js';
 import { lifecycleEvents } from './lifecycle-events.js';
-import { OutputPublisher } from './output-publisher.js';
+import { OutputPublisher, type ResultsTransaction } from './output-publisher.js';
 import { retryDelay } from './retry-delay.js';
 import { UNDECODABLE, WorkerMetrics } from './worker-metrics.js';
 
@@ -87,10 +87,7 @@ export class BatchHandler {
     const second = new Writes();
     const receivedAt = isoNow();
     const landed = this.metrics.startFlight(messages.length);
-    // Exactly-once: the results' transaction opens while the first write is in flight, or once
-    // the previous batch's has committed.
-    const opening = offsets === undefined ? undefined : after.then(() => this.output.begin(offsets));
-    opening?.catch(() => undefined);
+    let opening: Promise<ResultsTransaction> | undefined;
     let committed = false;
     try {
       for (const message of messages) {
@@ -142,6 +139,13 @@ export class BatchHandler {
         }
         finished.push({ dataType: envelope.dataType, outcome: 'failed' });
         second.add(span, records);
+      }
+      // Exactly-once: the results' transaction opens while the first write is in flight, or once
+      // the previous batch's has committed; it knows the results' partitions from the start.
+      if (offsets !== undefined) {
+        const results = second.records();
+        opening = after.then(() => this.output.begin(offsets, results));
+        opening.catch(() => undefined);
       }
       await firstWrite;
       this.metrics.received(accepted.map(({ envelope }) => envelope.dataType));
@@ -291,9 +295,14 @@ class Writes {
     this.#pending.push({ parent, records });
   }
 
+  /** What the write holds so far, without the trace context `send` adds. */
+  records(): OutgoingRecord[] {
+    return this.#pending.flatMap(({ records }) => records);
+  }
+
   async send(write: (records: readonly OutgoingRecord[]) => Promise<void>, eventsTopic: string): Promise<void> {
     if (!tracingEnabled()) {
-      await write(this.#pending.flatMap(({ records }) => records));
+      await write(this.records());
       return;
     }
     const spans = this.#pending.map(({ parent, records }) => {

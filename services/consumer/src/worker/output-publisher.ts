@@ -34,10 +34,11 @@ export class OutputPublisher implements OnApplicationShutdown {
   }
 
   /**
-   * Begins the transaction of a batch's results, and adds the worker group's offsets to it: one
-   * round trip, which the caller overlaps with the batch's first write.
+   * Begins the transaction of a batch's results, and adds to it the worker group's offsets and
+   * the partitions the results go to: two requests at once, which the caller overlaps with the
+   * batch's first write, so that committing takes only the results' write and the commit.
    */
-  async begin(offsets: BatchOffsets): Promise<ResultsTransaction> {
+  async begin(offsets: BatchOffsets, results: readonly OutgoingRecord[]): Promise<ResultsTransaction> {
     const producer = (this.#transactional ??= new JsonProducer(this.config.kafka, {
       role: 'worker-txn',
       transactionalId: `flowcast-worker-${this.config.service.instanceId}`,
@@ -57,7 +58,9 @@ export class OutputPublisher implements OnApplicationShutdown {
     };
     try {
       transaction = await producer.beginTransaction();
-      await transaction.addOffsetsGroup(offsets);
+      // Both settle before an abort (the client merges concurrent requests of one kind).
+      const added = await Promise.allSettled([transaction.addOffsetsGroup(offsets), transaction.addPartitionsOf(results)]);
+      for (const outcome of added) if (outcome.status === 'rejected') throw outcome.reason;
     } catch (error) {
       return fail(error);
     }
