@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { JsonProducer, KafkaMetrics, type BatchOffsets, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 
-/** A batch's results transaction, its offsets already added. */
+/** A batch's results transaction, its results' partitions added and its offsets committed or on their way. */
 export interface ResultsTransaction {
   /** Writes the results and commits them with the offsets, all or nothing. */
   commit(records: readonly OutgoingRecord[]): Promise<void>;
@@ -34,9 +34,10 @@ export class OutputPublisher implements OnApplicationShutdown {
   }
 
   /**
-   * Begins the transaction of a batch's results, and adds to it the worker group's offsets and
-   * the partitions the results go to: two requests at once, which the caller overlaps with the
-   * batch's first write, so that committing takes only the results' write and the commit.
+   * Begins the transaction of a batch's results. Added to it at once, while the caller's first
+   * write is in flight: the partitions the results go to, and the worker group's offsets, then
+   * (the group added) the offsets themselves. Resolves once the partitions are in: committing
+   * then waits only for the results' write (and the offsets, if still on their way) and the commit.
    */
   async begin(offsets: BatchOffsets, results: readonly OutgoingRecord[]): Promise<ResultsTransaction> {
     const producer = (this.#transactional ??= new JsonProducer(this.config.kafka, {
@@ -48,7 +49,11 @@ export class OutputPublisher implements OnApplicationShutdown {
       metrics: this.metrics,
     }));
     let transaction: JsonTransaction | undefined;
+    let offsetsCommitted: Promise<void> = Promise.resolve();
     const fail = async (error: unknown): Promise<never> => {
+      // Nothing of the transaction still in flight when it aborts: a request landing after the
+      // abort would be refused, or open a transaction of its own.
+      await offsetsCommitted.catch(() => undefined);
       await transaction?.abort();
       // The producer may be fenced or hold a half-open transaction: the next batch starts a new
       // one, whose InitProducerId aborts whatever this one left open.
@@ -58,9 +63,12 @@ export class OutputPublisher implements OnApplicationShutdown {
     };
     try {
       transaction = await producer.beginTransaction();
-      // Both settle before an abort (the client merges concurrent requests of one kind).
-      const added = await Promise.allSettled([transaction.addOffsetsGroup(offsets), transaction.addPartitionsOf(results)]);
-      for (const outcome of added) if (outcome.status === 'rejected') throw outcome.reason;
+      const begun = transaction;
+      // The offsets go to the group coordinator, the results to partition leaders: the results
+      // need only their partitions added, not the offsets committed.
+      offsetsCommitted = begun.addOffsetsGroup(offsets).then(() => begun.commitOffsets(offsets));
+      offsetsCommitted.catch(() => undefined);
+      await begun.addPartitionsOf(results);
     } catch (error) {
       return fail(error);
     }
@@ -69,10 +77,9 @@ export class OutputPublisher implements OnApplicationShutdown {
     return {
       commit: async (records) => {
         settled = true;
+        const written = await Promise.allSettled([begun.send(records), offsetsCommitted]);
+        for (const outcome of written) if (outcome.status === 'rejected') return fail(outcome.reason);
         try {
-          // The records and the offsets go to different brokers' roles (partition leaders, group
-          // coordinator): both at once, then the commit.
-          await Promise.all([begun.send(records), begun.commitOffsets(offsets)]);
           await begun.commit();
         } catch (error) {
           await fail(error);
