@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { envVar, parseEnvironment } from '@flowcast/common/config';
 import { PROFILES, type ProfileName } from '#loadtest/scenarios.js';
 
-export const SCENARIO_NAMES = ['ingest', 'csv', 'end-to-end', 'fanout', 'consumer', 'kafka-clients'] as const;
+export const SCENARIO_NAMES = ['ingest', 'csv', 'end-to-end', 'fanout', 'consumer', 'transaction', 'kafka-clients'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** Every variable the harness reads; scripts/bench.sh sets the brokers and Redis it started. */

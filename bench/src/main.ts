@@ -10,6 +10,7 @@ import { endToEndScenario } from './scenarios/end-to-end.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { kafkaClientsScenario } from './scenarios/kafka-clients.js';
+import { transactionScenario } from './scenarios/transaction.js';
 import { warmUpBroker } from './support/broker-warm-up.js';
 import { BenchContext } from './support/context.js';
 import { killChildrenOnExit } from './support/processes.js';
@@ -21,6 +22,7 @@ const SCENARIOS: Record<ScenarioName, (context: BenchContext) => Promise<void>> 
   'end-to-end': endToEndScenario,
   fanout: fanoutScenario,
   consumer: consumerScenario,
+  transaction: transactionScenario,
   'kafka-clients': kafkaClientsScenario,
 };
 

@@ -106,6 +106,16 @@ export interface ConsumerThresholds {
 }
 export type ConsumerScenario = Scenario<ConsumerProfile, ConsumerThresholds>;
 
+/** A worker's batch alone: its first write and its transaction, back to back. */
+export interface TransactionProfile {
+  /** Batches timed per run and contender. */
+  cycles: number;
+  /** Messages in each batch. */
+  batchSize: number;
+  runs: number;
+}
+export type TransactionScenario = Scenario<TransactionProfile, Record<string, never>>;
+
 /** The Kafka client in use against kafkajs: produce and consume the same records. */
 export interface KafkaClientsProfile {
   messages: number;
