@@ -16,6 +16,8 @@ interface Tracked {
   plannedAt: number;
   acceptedAt: number;
   steps: Map<Step | 'processing-failed', number>;
+  /** Each step's own timestamp, stamped by the worker (wall clock, milliseconds). */
+  stamps: Map<Step | 'processing-failed', number>;
   duplicates: number;
 }
 
@@ -24,6 +26,15 @@ interface RunResult {
   /** Where the time goes: to the 202, and to the client receiving message-received. */
   toAccepted: LatencyHistogram;
   toReceived: LatencyHistogram;
+  /**
+   * The same split by the events' timestamps, which the worker stamps (one machine, one clock,
+   * millisecond steps): from the send to the worker stamping message-received (the producer and
+   * the worker picking the message up), and from each event's stamp to the client (its write,
+   * for processing-completed its transaction, and the gateway).
+   */
+  toReceivedStamp: LatencyHistogram;
+  receivedStampToClient: LatencyHistogram;
+  completedStampToClient: LatencyHistogram;
   accepted: number;
   httpErrors: number;
   dropped: number;
@@ -87,6 +98,14 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
     context.report.add({ ...common, measure: 'p50 to the 202', unit: 'ms', flowcast: pick((outcome) => outcome.toAccepted.percentile(0.5)) });
     context.report.add({ ...common, measure: 'p50 to message-received', unit: 'ms', flowcast: pick((outcome) => outcome.toReceived.percentile(0.5)) });
     context.report.add({ ...common, measure: 'p99 to message-received', unit: 'ms', flowcast: pick((outcome) => outcome.toReceived.percentile(0.99)) });
+    for (const [measure, histogram] of [
+      ['to the worker stamping message-received', (outcome: RunResult) => outcome.toReceivedStamp],
+      ['message-received stamp to the client', (outcome: RunResult) => outcome.receivedStampToClient],
+      ['processing-completed stamp to the client', (outcome: RunResult) => outcome.completedStampToClient],
+    ] as const) {
+      context.report.add({ ...common, measure: `p50 ${measure}`, unit: 'ms', flowcast: pick((outcome) => histogram(outcome).percentile(0.5)) });
+      context.report.add({ ...common, measure: `p99 ${measure}`, unit: 'ms', flowcast: pick((outcome) => histogram(outcome).percentile(0.99)) });
+    }
     context.report.add({ ...common, measure: 'lost events', unit: 'count', flowcast: pick((outcome) => outcome.lostEvents), target: { atMost: file.thresholds.maxLostEvents }, combine: 'sum' });
     context.report.add({ ...common, measure: 'failed or dropped requests', unit: 'count', flowcast: pick((outcome) => outcome.httpErrors + outcome.dropped), target: { atMost: 0 }, combine: 'sum' });
     const failed = outcomes.reduce((sum, outcome) => sum + outcome.failed, 0);
@@ -122,11 +141,11 @@ async function runOnce(tracker: EventTracker, pool: ReturnType<typeof keepAliveP
 class EventTracker {
   #tracked = new Map<string, Tracked>();
   /** Events that arrived before their POST's answer was read. */
-  #early = new Map<string, Array<[Step | 'processing-failed', number]>>();
+  #early = new Map<string, Array<[Step | 'processing-failed', number, number]>>();
 
   constructor(socket: Socket<ServerToClientEvents, ClientToServerEvents>) {
     for (const step of [...LIFECYCLE, 'processing-failed'] as const) {
-      socket.on(step, (payload: { logId: string }) => this.#saw(payload.logId, step, performance.now()));
+      socket.on(step, (payload: { logId: string; timestamp: string }) => this.#saw(payload.logId, step, performance.now(), Date.parse(payload.timestamp)));
     }
   }
 
@@ -136,9 +155,9 @@ class EventTracker {
   }
 
   accepted(logId: string, plannedAt: number): void {
-    const tracked: Tracked = { plannedAt, acceptedAt: performance.now(), steps: new Map(), duplicates: 0 };
+    const tracked: Tracked = { plannedAt, acceptedAt: performance.now(), steps: new Map(), stamps: new Map(), duplicates: 0 };
     this.#tracked.set(logId, tracked);
-    for (const [step, at] of this.#early.get(logId) ?? []) this.#record(tracked, step, at);
+    for (const [step, at, stamp] of this.#early.get(logId) ?? []) this.#record(tracked, step, at, stamp);
     this.#early.delete(logId);
   }
 
@@ -151,6 +170,11 @@ class EventTracker {
     const latency = new LatencyHistogram();
     const toAccepted = new LatencyHistogram();
     const toReceived = new LatencyHistogram();
+    const toReceivedStamp = new LatencyHistogram();
+    const receivedStampToClient = new LatencyHistogram();
+    const completedStampToClient = new LatencyHistogram();
+    // performance.now() on the wall clock, to compare with the workers' stamps.
+    const wall = (at: number) => performance.timeOrigin + at;
     let lostEvents = 0;
     let failed = 0;
     let duplicates = 0;
@@ -160,22 +184,33 @@ class EventTracker {
       toAccepted.record(tracked.acceptedAt - tracked.plannedAt);
       const receivedAt = tracked.steps.get('message-received');
       if (receivedAt !== undefined) toReceived.record(receivedAt - tracked.plannedAt);
+      const receivedStamp = tracked.stamps.get('message-received');
+      if (receivedAt !== undefined && receivedStamp !== undefined) {
+        toReceivedStamp.record(Math.max(0, receivedStamp - wall(tracked.plannedAt)));
+        receivedStampToClient.record(Math.max(0, wall(receivedAt) - receivedStamp));
+      }
+      const completedStamp = tracked.stamps.get('processing-completed');
+      if (completedAt !== undefined && completedStamp !== undefined) completedStampToClient.record(Math.max(0, wall(completedAt) - completedStamp));
       if (tracked.steps.has('processing-failed')) failed += 1;
       const last = tracked.steps.has('processing-failed') ? 'processing-failed' : 'processing-completed';
       lostEvents += ['message-received', 'processing-started', last].filter((step) => !tracked.steps.has(step as Step)).length;
       duplicates += tracked.duplicates;
     }
-    return { latency, toAccepted, toReceived, accepted: this.#tracked.size, lostEvents, failed, duplicates };
+    return { latency, toAccepted, toReceived, toReceivedStamp, receivedStampToClient, completedStampToClient, accepted: this.#tracked.size, lostEvents, failed, duplicates };
   }
 
-  #saw(logId: string, step: Step | 'processing-failed', at: number): void {
+  #saw(logId: string, step: Step | 'processing-failed', at: number, stamp: number): void {
     const tracked = this.#tracked.get(logId);
-    if (tracked !== undefined) this.#record(tracked, step, at);
-    else this.#early.set(logId, [...(this.#early.get(logId) ?? []), [step, at]]);
+    if (tracked !== undefined) this.#record(tracked, step, at, stamp);
+    else this.#early.set(logId, [...(this.#early.get(logId) ?? []), [step, at, stamp]]);
   }
 
-  #record(tracked: Tracked, step: Step | 'processing-failed', at: number): void {
-    if (tracked.steps.has(step)) tracked.duplicates += 1;
-    else tracked.steps.set(step, at);
+  #record(tracked: Tracked, step: Step | 'processing-failed', at: number, stamp: number): void {
+    if (tracked.steps.has(step)) {
+      tracked.duplicates += 1;
+      return;
+    }
+    tracked.steps.set(step, at);
+    tracked.stamps.set(step, stamp);
   }
 }
