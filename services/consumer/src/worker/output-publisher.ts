@@ -13,22 +13,14 @@ export interface ResultsTransaction {
 /**
  * The worker's writes: lifecycle events, processed records and dead letters. `send` writes at
  * once (idempotent producer); `begin` opens the Kafka transaction in which a batch's results
- * and offsets are committed together (exactly-once).
- *
- * Transactions take turns on two transactional producers of this worker's own
- * (`flowcast-worker-<INSTANCE_ID>` and `flowcast-worker-<INSTANCE_ID>#2`): a producer cannot
- * begin a transaction until the broker has written its previous one's markers, which the other
- * producer does not wait for. Still one transaction at a time (the caller begins one once the one
- * before has committed); the group's offsets stay in order, since the group coordinator keeps
- * the offsets written last to its log whichever transaction's markers land first. A worker
- * restarted under the same id aborts its predecessor's open transactions with its first two.
+ * and offsets are committed together (exactly-once), on a transactional producer of this worker's own
+ * (`flowcast-worker-<INSTANCE_ID>`: a worker restarted under the same id aborts its
+ * predecessor's open transaction with its first one).
  */
 @Injectable()
 export class OutputPublisher implements OnApplicationShutdown {
   readonly #live: JsonProducer;
-  readonly #transactional: Array<JsonProducer | undefined> = [undefined, undefined];
-  /** The producer whose turn it is. */
-  #turn = 0;
+  #transactional: JsonProducer | undefined;
 
   constructor(
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
@@ -48,13 +40,11 @@ export class OutputPublisher implements OnApplicationShutdown {
    * then waits only for the results' write (and the offsets, if still on their way) and the commit.
    */
   async begin(offsets: BatchOffsets, results: readonly OutgoingRecord[]): Promise<ResultsTransaction> {
-    const turn = this.#turn;
-    this.#turn = (turn + 1) % this.#transactional.length;
-    const producer = (this.#transactional[turn] ??= new JsonProducer(this.config.kafka, {
+    const producer = (this.#transactional ??= new JsonProducer(this.config.kafka, {
       role: 'worker-txn',
-      transactionalId: transactionalIdOf(this.config.service.instanceId, turn),
+      transactionalId: `flowcast-worker-${this.config.service.instanceId}`,
       transactionTimeoutMs: this.config.guarantee.transactionTimeoutMs,
-      // Many quick retries: CONCURRENT_TRANSACTIONS while its previous transaction's markers are written.
+      // Many quick retries: CONCURRENT_TRANSACTIONS while the previous batch's markers are written.
       retries: 50,
       metrics: this.metrics,
     }));
@@ -67,7 +57,7 @@ export class OutputPublisher implements OnApplicationShutdown {
       await transaction?.abort();
       // The producer may be fenced or hold a half-open transaction: the next batch starts a new
       // one, whose InitProducerId aborts whatever this one left open.
-      if (this.#transactional[turn] === producer) this.#transactional[turn] = undefined;
+      if (this.#transactional === producer) this.#transactional = undefined;
       await producer.close().catch(() => undefined);
       throw error;
     };
@@ -104,11 +94,6 @@ export class OutputPublisher implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.#live.close(), ...this.#transactional.map((producer) => producer?.close())]);
+    await Promise.allSettled([this.#live.close(), this.#transactional?.close()]);
   }
-}
-
-/** The first keeps the name a single producer had, so that an upgraded worker still aborts what its predecessor left open. */
-function transactionalIdOf(instanceId: string, turn: number): string {
-  return turn === 0 ? `flowcast-worker-${instanceId}` : `flowcast-worker-${instanceId}#${turn + 1}`;
 }
