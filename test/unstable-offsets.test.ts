@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { Admin, FindCoordinatorKeyTypes } from '@platformatic/kafka';
-import type { KafkaConfig } from '@flowcast/common/config';
 import { GroupCoordinator, JsonProducer, type BatchOffsets } from '@flowcast/common/kafka';
-import { testEnvironment } from './support/environment.js';
-import { deleteTopics } from './support/kafka.js';
+import { createTopic, deleteTopics, groupCoordinatorId, testKafkaConfig } from './support/kafka.js';
 import { waitFor } from './support/wait.js';
 
-const kafka: KafkaConfig = {
-  brokers: testEnvironment.kafkaBrokers.split(','),
-  clientId: 'test-unstable-offsets',
-  connectTimeoutMs: 5_000,
-  requestTimeoutMs: 10_000,
-  maxMessageBytes: 1_048_576,
-  groupProtocol: 'consumer',
-};
+const kafka = testKafkaConfig('test-unstable-offsets');
 
 describe("a group's stable offsets", () => {
   const id = randomUUID().slice(0, 8);
@@ -29,15 +19,8 @@ describe("a group's stable offsets", () => {
   });
 
   it('are awaited while a transaction commits offsets for them, the wait reported as it lasts, and read once it commits', async () => {
-    const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: kafka.brokers });
-    let coordinatorId: number;
-    try {
-      await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
-      const [found] = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
-      coordinatorId = found!.nodeId;
-    } finally {
-      await admin.close();
-    }
+    await createTopic(topic, 1);
+    const coordinatorId = await groupCoordinatorId(groupId);
     // A group without members: the transaction commits as a simple consumer (no member, no generation).
     const offsets: BatchOffsets = {
       groupId,

@@ -1,7 +1,13 @@
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, FindCoordinatorKeyTypes, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import type { KafkaConfig } from '@flowcast/common/config';
 import { testEnvironment } from './environment.js';
 
 const brokers = testEnvironment.kafkaBrokers.split(',');
+
+/** The services' Kafka settings for the test broker, for tests that use the common Kafka classes directly. */
+export function testKafkaConfig(clientId: string): KafkaConfig {
+  return { brokers, clientId, connectTimeoutMs: 5_000, requestTimeoutMs: 10_000, maxMessageBytes: 1_048_576, groupProtocol: 'consumer' };
+}
 
 export interface ReadRecord {
   key: string;
@@ -59,6 +65,19 @@ export async function produceRaw(topic: string, key: string, value: string): Pro
   } finally {
     await producer.close();
   }
+}
+
+export async function createTopic(topic: string, partitions: number): Promise<void> {
+  await withAdmin((admin) => admin.createTopics({ topics: [topic], partitions, replicas: 1 }));
+}
+
+/** The broker that coordinates `groupId`. */
+export async function groupCoordinatorId(groupId: string): Promise<number> {
+  return withAdmin(async (admin) => {
+    const [found] = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
+    if (found === undefined) throw new Error(`no coordinator for ${groupId}`);
+    return found.nodeId;
+  });
 }
 
 async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
