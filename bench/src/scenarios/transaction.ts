@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { Admin, FindCoordinatorKeyTypes } from '@platformatic/kafka';
 import { Registry } from 'prom-client';
 import { JsonProducer, KafkaMetrics, type BatchOffsets, type OutgoingRecord } from '@flowcast/common/kafka';
 import { BatchHandler, loadConfig, OrderProcessor, OutputPublisher, WorkerMetrics, type IncomingMessage } from '@flowcast/consumer/worker';
@@ -44,7 +43,7 @@ export async function transactionScenario(context: BenchContext): Promise<void> 
 
   const output = new OutputPublisher(config, new KafkaMetrics(new Registry()));
   const handler = new BatchHandler(output, [new OrderProcessor(topics.ordersProcessed)], config, pino({ level: 'silent' }), new WorkerMetrics(new Registry()));
-  const flowcastOffsets = await groupOffsets(context.config.kafkaBrokers, `${prefix}-flowcast`, topics.messages);
+  const flowcastOffsets = new GroupOffsets(`${prefix}-flowcast`, topics.messages, await context.kafka.groupCoordinator(`${prefix}-flowcast`));
   const flowcast: Contender = {
     cycle: async (batch) => {
       const messages: IncomingMessage[] = envelopes(batch).map((envelope, index) => ({
@@ -61,7 +60,7 @@ export async function transactionScenario(context: BenchContext): Promise<void> 
 
   const live = new JsonProducer(config.kafka, { role: 'bench-plain' });
   const transactional = new JsonProducer(config.kafka, { role: 'bench-plain-txn', transactionalId: `${prefix}-plain`, retries: 50 });
-  const plainOffsets = await groupOffsets(context.config.kafkaBrokers, `${prefix}-plain`, topics.messages);
+  const plainOffsets = new GroupOffsets(`${prefix}-plain`, topics.messages, await context.kafka.groupCoordinator(`${prefix}-plain`));
   const plain: Contender = {
     cycle: async (batch) => {
       const batchEnvelopes = envelopes(batch);
@@ -136,16 +135,5 @@ class GroupOffsets {
       offsets: [{ topic, partition: 0, offset: this.#offset, leaderEpoch: -1 }],
       member: () => ({ groupId, memberId: '', generationId: -1, coordinatorId }),
     };
-  }
-}
-
-async function groupOffsets(brokers: string[], groupId: string, topic: string): Promise<GroupOffsets> {
-  const admin = new Admin({ clientId: 'bench-coordinator', bootstrapBrokers: brokers });
-  try {
-    const [found] = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
-    if (found === undefined) throw new Error(`no coordinator for ${groupId}`);
-    return new GroupOffsets(groupId, topic, found.nodeId);
-  } finally {
-    await admin.close();
   }
 }
