@@ -7,8 +7,16 @@
  * (acks=all, idempotent), then commits each partition's last offset. No schema validation,
  * no Nest, no second write per batch.
  *
+ * With EXACTLY_ONCE=1 (the end-to-end scenario's bare pipeline), each batch is one transaction
+ * in the client's own steps, each after the one before: the group added, the records written,
+ * each partition's offset committed, the commit. Its retries come every millisecond (a
+ * transaction begun while the previous one's markers are written is refused for a few). It
+ * joins its group with the classic protocol: the client's own transactional offset commit
+ * sends the classic generation, which a KIP-848 group refuses (ILLEGAL_GENERATION); Flowcast's
+ * BatchConsumer sends the member epoch instead.
+ *
  * Environment: KAFKA_BROKERS, GROUP_ID, TOPIC_MESSAGES, TOPIC_MESSAGE_EVENTS,
- * TOPIC_ORDERS_PROCESSED, CONSUMER_MAX_BATCH (1024), CONSUMER_PREFETCH (1024).
+ * TOPIC_ORDERS_PROCESSED, CONSUMER_MAX_BATCH (1024), CONSUMER_PREFETCH (1024), EXACTLY_ONCE.
  */
 import { Consumer, FetchIsolationLevels, stringDeserializer, type Message, type MessageToProduce } from '@platformatic/kafka';
 import { baselineProducer } from './producer.js';
@@ -19,13 +27,16 @@ const maxBatch = Number(env['CONSUMER_MAX_BATCH'] ?? 1024);
 const eventsTopic = env['TOPIC_MESSAGE_EVENTS']!;
 const ordersTopic = env['TOPIC_ORDERS_PROCESSED']!;
 
-// The defaults of Flowcast's JsonProducer, as the worker's OutputPublisher uses it.
-const producer = baselineProducer('bench-bare-worker', { retries: 3, retryDelay: 100 });
+const exactlyOnce = env['EXACTLY_ONCE'] === '1';
+const producer = exactlyOnce
+  ? baselineProducer('bench-bare-worker', { retries: 50, retryDelay: 1, transactionalId: `bench-bare-worker-${process.pid}` })
+  : // The defaults of Flowcast's JsonProducer, as the worker's OutputPublisher uses it.
+    baselineProducer('bench-bare-worker', { retries: 3, retryDelay: 100 });
 const consumer = new Consumer<string, Buffer, string, string>({
   clientId: 'bench-bare-worker',
   bootstrapBrokers: brokers,
   groupId: env['GROUP_ID']!,
-  groupProtocol: 'consumer',
+  groupProtocol: exactlyOnce ? 'classic' : 'consumer',
   deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
   isolationLevel: FetchIsolationLevels.READ_COMMITTED,
   maxWaitTime: 200,
@@ -80,8 +91,17 @@ for (;;) {
     wake = undefined;
     continue;
   }
-  await producer.send({ messages: batch.flatMap((message) => outputs(message, consumerId)) });
+  const messages = batch.flatMap((message) => outputs(message, consumerId));
   const last = new Map<number, Consumed>();
   for (const message of batch) last.set(message.partition, message);
+  if (exactlyOnce) {
+    const transaction = await producer.beginTransaction();
+    await transaction.addConsumer(consumer);
+    await transaction.send({ messages });
+    await Promise.all([...last.values()].map((message) => transaction.addOffset(message)));
+    await transaction.commit();
+    continue;
+  }
+  await producer.send({ messages });
   for (const message of last.values()) void Promise.resolve(message.commit()).catch(() => undefined);
 }

@@ -8,33 +8,14 @@
  * Environment: REDIS_URL, REDIS_KEY_PREFIX. IPC:
  * `{ type: 'broadcast', id, ratePerSecond, durationMs }` → `{ type: 'reply', id, emitted, startedAt }`.
  */
-import { createServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
-import { Server } from 'socket.io';
-import { CONNECTION_SUCCESS_MESSAGE, ROOM_ALL, toSocketEvent } from '@flowcast/common/contracts';
+import { ROOM_ALL, toSocketEvent } from '@flowcast/common/contracts';
 import { constantArrivals } from '../support/http-load.js';
 import { LifecycleSequence } from '../support/lifecycle.js';
+import { bareIoServer, listenAndAnnounce } from './bare-io-server.js';
 
 const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-const keyPrefix = process.env['REDIS_KEY_PREFIX'] ?? 'bench:';
-const http = createServer();
-const io = new Server(http, {
-  transports: ['polling', 'websocket'],
-  cors: { origin: true, credentials: true },
-  connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: false },
-  adapter: createAdapter(redis, {
-    streamName: `${keyPrefix}socket.io`,
-    sessionKeyPrefix: `${keyPrefix}sio:session:`,
-    channelPrefix: `${keyPrefix}socket.io`,
-    maxLen: 100_000,
-    onlyPlaintext: true,
-  }),
-});
-io.on('connection', (socket) => {
-  if (!socket.recovered) void socket.join(ROOM_ALL);
-  socket.emit('connection-success', { message: CONNECTION_SUCCESS_MESSAGE, timestamp: new Date().toISOString() });
-});
+const { http, io } = bareIoServer(redis, process.env['REDIS_KEY_PREFIX'] ?? 'bench:');
 
 const sequence = new LifecycleSequence();
 process.on('message', (message: { type?: string; id?: number; ratePerSecond?: number; durationMs?: number }) => {
@@ -51,10 +32,7 @@ process.on('message', (message: { type?: string; id?: number; ratePerSecond?: nu
   }).then(() => process.send!({ type: 'reply', id: message.id, emitted, startedAt }));
 });
 
-http.listen(0, '127.0.0.1', () => {
-  const address = http.address();
-  process.send?.({ type: 'listening', port: typeof address === 'object' && address !== null ? address.port : 0 });
-});
+listenAndAnnounce(http);
 process.once('SIGTERM', () => {
   void io.close();
   redis.disconnect();

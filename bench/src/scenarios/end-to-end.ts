@@ -43,78 +43,133 @@ interface RunResult {
   duplicates: number;
 }
 
+/** One contender's whole pipeline as a client sees it: where to POST, where to listen. */
+interface Pipeline {
+  ingestUrl: string;
+  gatewayUrl: string;
+  processes: MeasuredProcess[];
+}
+
+/** A pipeline with its client: the Socket.IO connection, its tracker, the HTTP pool. */
+interface Driven {
+  pipeline: Pipeline;
+  socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  tracker: EventTracker;
+  pool: ReturnType<typeof keepAlivePool>;
+}
+
 /**
  * Messages at fixed arrival rates through the whole pipeline (producer, one worker, one
  * gateway), timed from the planned send of the POST to a Socket.IO client receiving
  * `processing-completed`; events that never arrive within the drain time count as lost.
- * The targets are absolute: there is no baseline for the whole pipeline.
+ * The targets are absolute. The baseline, run in turns with Flowcast, is the simplest pipeline
+ * doing the same job on the same broker and Redis: the bare ingest server, the bare worker in
+ * one transaction per batch (exactly-once, as Flowcast's), and a bare Socket.IO server with the
+ * same Redis streams adapter emitting each lifecycle event as its consumer reads it.
  */
 export async function endToEndScenario(context: BenchContext): Promise<void> {
   const { file, profile, runs } = context.scenario<EndToEndScenario>('end-to-end');
   const order = context.scenario<IngestScenario>('ingest').file.order;
-  const prefix = context.prefix('e2e');
-  const topics = topicsUnder(prefix);
-  await context.kafka.createTopics(flowcastTopicSpecs(topics));
-  const env = context.serviceEnv(prefix, topics, profile.redis ? { REDIS_URL: context.config.redisUrl } : {});
-  const services: MeasuredProcess[] = [];
-  let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
-  const results = new Map<number, RunResult[]>();
+  const prefixes = { flowcast: context.prefix('e2e'), bare: context.prefix('e2e-bare') };
+  const redis: Record<string, string> = profile.redis ? { REDIS_URL: context.config.redisUrl } : {};
+  const pipelines: Pipeline[] = [];
+  const driven: Driven[] = [];
+  const results = new Map<number, { flowcast: RunResult[]; bare: RunResult[] }>();
   try {
-    services.push(await context.startService('consumer', env, 'e2e-consumer'));
-    const [producer, gateway] = await Promise.all([context.startService('producer', env, 'e2e-producer'), context.startService('gateway', env, 'e2e-gateway')]);
-    services.push(producer, gateway);
-    socket = io(gateway.url, { transports: ['websocket'], reconnection: false });
-    await new Promise<void>((resolve, reject) => {
-      socket!.once('connect', resolve);
-      socket!.once('connect_error', reject);
-    });
-    const tracker = new EventTracker(socket);
-    const pool = keepAlivePool(producer.url, 32);
-    try {
-      for (const rate of profile.ratesPerSecond) {
-        // Warm-up at the rate: JIT, connections, the group's first fetches.
-        await runOnce(tracker, pool, order, rate, 1_000, profile.drainSeconds);
-        results.set(rate, []);
-        for (let run = 0; run < runs; run += 1) {
-          results.get(rate)!.push(await runOnce(tracker, pool, order, rate, profile.durationSeconds * 1000, profile.drainSeconds));
+    for (const prefix of Object.values(prefixes)) await context.kafka.createTopics(flowcastTopicSpecs(topicsUnder(prefix)));
+    const flowcast = await startFlowcast(context, prefixes.flowcast, redis);
+    pipelines.push(flowcast);
+    const bare = await startBare(context, prefixes.bare, redis);
+    pipelines.push(bare);
+    for (const pipeline of pipelines) driven.push(await drive(pipeline));
+    const contenders = { flowcast: driven[0]!, bare: driven[1]! };
+    for (const rate of profile.ratesPerSecond) {
+      // Warm-up at the rate: JIT, connections, the groups' first fetches.
+      for (const contender of driven) await runOnce(contender, order, rate, 1_000, profile.drainSeconds);
+      const outcomes = { flowcast: [] as RunResult[], bare: [] as RunResult[] };
+      results.set(rate, outcomes);
+      for (let run = 0; run < runs; run += 1) {
+        for (const name of ['flowcast', 'bare'] as const) {
+          outcomes[name].push(await runOnce(contenders[name], order, rate, profile.durationSeconds * 1000, profile.drainSeconds));
         }
       }
-    } finally {
-      await pool.close();
     }
   } finally {
-    socket?.close();
-    await Promise.allSettled(services.map((service) => service.stop()));
-    await context.kafka.deleteTopics(prefix).catch(() => undefined);
-    await context.deleteRedisKeys(prefix).catch(() => undefined);
+    for (const { socket, pool } of driven) {
+      socket.close();
+      await pool.close();
+    }
+    await Promise.allSettled(pipelines.flatMap(({ processes }) => processes.map((process) => process.stop())));
+    for (const prefix of Object.values(prefixes)) {
+      await context.kafka.deleteTopics(prefix).catch(() => undefined);
+      await context.deleteRedisKeys(prefix).catch(() => undefined);
+    }
   }
-  for (const [rate, outcomes] of results) {
+  for (const [rate, { flowcast: outcomes, bare }] of results) {
     const common = { scenario: 'end-to-end', case: `${rate}/s for ${profile.durationSeconds} s${profile.redis ? ', Redis' : ''}` };
     const pick = (select: (outcome: RunResult) => number) => outcomes.map(select);
-    context.report.add({ ...common, measure: 'latency p50', unit: 'ms', flowcast: pick((outcome) => outcome.latency.percentile(0.5)), target: { atMost: file.thresholds.p50Ms } });
-    context.report.add({ ...common, measure: 'latency p95', unit: 'ms', flowcast: pick((outcome) => outcome.latency.percentile(0.95)) });
-    context.report.add({ ...common, measure: 'latency p99', unit: 'ms', flowcast: pick((outcome) => outcome.latency.percentile(0.99)), target: { atMost: file.thresholds.p99Ms } });
-    context.report.add({ ...common, measure: 'latency max', unit: 'ms', flowcast: pick((outcome) => outcome.latency.max) });
-    context.report.add({ ...common, measure: 'p50 to the 202', unit: 'ms', flowcast: pick((outcome) => outcome.toAccepted.percentile(0.5)) });
+    const versus = (select: (outcome: RunResult) => number) => ({ flowcast: outcomes.map(select), baseline: { name: 'bare pipeline', runs: bare.map(select) } });
+    context.report.add({ ...common, measure: 'latency p50', unit: 'ms', ...versus((outcome) => outcome.latency.percentile(0.5)), target: { atMost: file.thresholds.p50Ms } });
+    context.report.add({ ...common, measure: 'latency p95', unit: 'ms', ...versus((outcome) => outcome.latency.percentile(0.95)) });
+    context.report.add({ ...common, measure: 'latency p99', unit: 'ms', ...versus((outcome) => outcome.latency.percentile(0.99)), target: { atMost: file.thresholds.p99Ms } });
+    context.report.add({ ...common, measure: 'latency max', unit: 'ms', ...versus((outcome) => outcome.latency.max) });
+    context.report.add({ ...common, measure: 'p50 to the 202', unit: 'ms', ...versus((outcome) => outcome.toAccepted.percentile(0.5)) });
     context.report.add({ ...common, measure: 'p50 to message-received', unit: 'ms', flowcast: pick((outcome) => outcome.toReceived.percentile(0.5)) });
     context.report.add({ ...common, measure: 'p99 to message-received', unit: 'ms', flowcast: pick((outcome) => outcome.toReceived.percentile(0.99)) });
     for (const [measure, histogram] of [
       ['to the worker stamping message-received', (outcome: RunResult) => outcome.toReceivedStamp],
       ['message-received stamp to the client', (outcome: RunResult) => outcome.receivedStampToClient],
-      ['processing-completed stamp to the client', (outcome: RunResult) => outcome.completedStampToClient],
     ] as const) {
       context.report.add({ ...common, measure: `p50 ${measure}`, unit: 'ms', flowcast: pick((outcome) => histogram(outcome).percentile(0.5)) });
       context.report.add({ ...common, measure: `p99 ${measure}`, unit: 'ms', flowcast: pick((outcome) => histogram(outcome).percentile(0.99)) });
     }
-    context.report.add({ ...common, measure: 'lost events', unit: 'count', flowcast: pick((outcome) => outcome.lostEvents), target: { atMost: file.thresholds.maxLostEvents }, combine: 'sum' });
-    context.report.add({ ...common, measure: 'failed or dropped requests', unit: 'count', flowcast: pick((outcome) => outcome.httpErrors + outcome.dropped), target: { atMost: 0 }, combine: 'sum' });
-    const failed = outcomes.reduce((sum, outcome) => sum + outcome.failed, 0);
-    const duplicates = outcomes.reduce((sum, outcome) => sum + outcome.duplicates, 0);
-    if (failed + duplicates > 0) context.report.note(`end-to-end ${rate}/s: ${failed} processing-failed, ${duplicates} duplicate events`);
+    // The bare worker stamps processing-completed as it builds the batch's records, before its transaction.
+    const completed = (quantile: number) => (outcome: RunResult) => outcome.completedStampToClient.percentile(quantile);
+    context.report.add({ ...common, measure: 'p50 processing-completed stamp to the client', unit: 'ms', ...versus(completed(0.5)) });
+    context.report.add({ ...common, measure: 'p99 processing-completed stamp to the client', unit: 'ms', ...versus(completed(0.99)) });
+    const lost = (outcome: RunResult) => outcome.lostEvents;
+    const refused = (outcome: RunResult) => outcome.httpErrors + outcome.dropped;
+    context.report.add({ ...common, measure: 'lost events', unit: 'count', ...versus(lost), target: { atMost: file.thresholds.maxLostEvents }, combine: 'sum' });
+    context.report.add({ ...common, measure: 'failed or dropped requests', unit: 'count', ...versus(refused), target: { atMost: 0 }, combine: 'sum' });
+    for (const [name, runsOf] of [['Flowcast', outcomes], ['bare pipeline', bare]] as const) {
+      const failed = runsOf.reduce((sum, outcome) => sum + outcome.failed, 0);
+      const duplicates = runsOf.reduce((sum, outcome) => sum + outcome.duplicates, 0);
+      if (failed + duplicates > 0) context.report.note(`end-to-end ${rate}/s, ${name}: ${failed} processing-failed, ${duplicates} duplicate events`);
+    }
   }
 }
 
-async function runOnce(tracker: EventTracker, pool: ReturnType<typeof keepAlivePool>, order: Record<string, unknown>, rate: number, durationMs: number, drainSeconds: number): Promise<RunResult> {
+/** Flowcast's three services from their build, as `make dev` runs them. */
+async function startFlowcast(context: BenchContext, prefix: string, redis: Record<string, string>): Promise<Pipeline> {
+  const env = context.serviceEnv(prefix, topicsUnder(prefix), redis);
+  const processes = [await context.startService('consumer', env, 'e2e-consumer')];
+  const [producer, gateway] = await Promise.all([context.startService('producer', env, 'e2e-producer'), context.startService('gateway', env, 'e2e-gateway')]);
+  processes.push(producer, gateway);
+  return { ingestUrl: producer.url, gatewayUrl: gateway.url, processes };
+}
+
+/** The bare pipeline: the baselines' ingest server, worker (one transaction per batch) and events gateway. */
+async function startBare(context: BenchContext, prefix: string, redis: Record<string, string>): Promise<Pipeline> {
+  const topics = topicsUnder(prefix);
+  const env = (groupId: string) => context.serviceEnv(prefix, topics, { ...redis, TOPIC: topics.messages, GROUP_ID: `${prefix}-${groupId}`, EXACTLY_ONCE: '1' });
+  const processes = await Promise.all([
+    context.startBenchProcess('baselines/bare-ingest-server.js', 'e2e-bare-ingest', { env: env('ingest') }),
+    context.startBenchProcess('baselines/bare-consume-produce.js', 'e2e-bare-worker', { env: env('workers') }),
+    context.startBenchProcess('baselines/bare-events-gateway.js', 'e2e-bare-gateway', { env: env('gateways') }),
+  ]);
+  return { ingestUrl: processes[0].url, gatewayUrl: processes[2].url, processes };
+}
+
+async function drive(pipeline: Pipeline): Promise<Driven> {
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(pipeline.gatewayUrl, { transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  return { pipeline, socket, tracker: new EventTracker(socket), pool: keepAlivePool(pipeline.ingestUrl, 32) };
+}
+
+async function runOnce({ pipeline, tracker, pool }: Driven, order: Record<string, unknown>, rate: number, durationMs: number, drainSeconds: number): Promise<RunResult> {
   tracker.reset();
   let httpErrors = 0;
   const arrivals = await constantArrivals(rate, durationMs, 2_000, async (index, plannedAt) => {
@@ -134,6 +189,9 @@ async function runOnce(tracker: EventTracker, pool: ReturnType<typeof keepAliveP
   });
   const deadline = performance.now() + drainSeconds * 1000;
   while (!tracker.complete() && performance.now() < deadline) await sleep(50);
+  // A contender that died lost its events for a reason the figures would not show.
+  const exited = pipeline.processes.filter((process) => !process.running);
+  if (exited.length > 0) throw new Error(`${exited.map(({ name }) => name).join(', ')} exited during the run; see the logs`);
   return { ...tracker.result(), httpErrors, dropped: arrivals.dropped };
 }
 
