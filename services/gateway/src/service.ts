@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config.js';
 import { serveDashboard } from './dashboard/dashboard.js';
 import { FlowcastIoAdapter } from './realtime/flowcast-io-adapter.js';
+import { streamsAdapterOptions } from './realtime/streams-adapter-options.js';
 import { REDIS_CLIENT } from './redis/redis-client.js';
 
 /** The gateway application; `main.ts` imports it once telemetry runs. */
@@ -31,13 +32,7 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
           ...(redis === null || config.redis === undefined
             ? {}
             : {
-                adapter: createAdapter(redis, {
-                  streamName: `${config.redis.keyPrefix}socket.io`,
-                  sessionKeyPrefix: `${config.redis.keyPrefix}sio:session:`,
-                  channelPrefix: `${config.redis.keyPrefix}socket.io`,
-                  maxLen: config.socket.streamMaxLen,
-                  onlyPlaintext: true,
-                }),
+                adapter: createAdapter(redis, streamsAdapterOptions(config.redis, config.socket)),
               }),
         }),
       );

@@ -6,13 +6,14 @@ import { contextFromHeaders, endSpan, SPAN_ATTRIBUTES, startMessageSpan, type Me
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { Broadcaster } from '../realtime/broadcaster.js';
 import { GatewayMetrics } from '../stats/gateway-metrics.js';
-import { STATUS_VIEW, type StatusView } from '../status/status-view.js';
+import { STATUS_VIEW, type Applied, type StatusView } from '../status/status-view.js';
 
 /**
  * Consumes `message-events` as a member of the gateways' group: each batch is applied to the
- * status view first, then the events that were new are broadcast, and the broadcast is
- * recorded; duplicates from redelivery are dropped, unless their broadcast was never recorded.
- * Offsets are committed after all three, so a gateway that dies mid-batch leaves the batch to
+ * status view, which with Redis also publishes the events that were new to the adapter's
+ * stream in the same step; without Redis, the new events are broadcast, then the broadcast is
+ * recorded. Duplicates from redelivery are dropped, unless their broadcast was never recorded.
+ * Offsets are committed after that, so a gateway that dies mid-batch leaves the batch to
  * another replica, which sends what the first may not have sent.
  *
  * Each event gets a `broadcast` span, child of the worker's span that wrote it (the context
@@ -84,9 +85,9 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
         }),
       );
     }
-    let fresh: boolean[];
+    let applied: Applied[];
     try {
-      fresh = await this.view.apply(events);
+      applied = await this.view.apply(events, this.broadcaster.outlet);
     } catch (error) {
       for (const { span } of spans) endSpan(span, error);
       throw error;
@@ -96,12 +97,14 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
     events.forEach((event, index) => {
       const { span } = spans[index]!;
       // A redelivered event already recorded and broadcast is not sent again.
-      span.setAttribute('flowcast.duplicate', !fresh[index]);
-      if (fresh[index]) {
+      span.setAttribute('flowcast.duplicate', applied[index] === 'duplicate');
+      if (applied[index] === 'fresh') {
         published.push(this.broadcaster.broadcast(event));
-        this.metrics.finished(event);
         broadcast.push(event);
+      } else if (applied[index] === 'published') {
+        this.broadcaster.published(event);
       }
+      if (applied[index] !== 'duplicate') this.metrics.finished(event);
       endSpan(span);
     });
     // Once every event is in the stream: a replica that takes this batch over will not send

@@ -2,7 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { LIFECYCLE_EVENT_TYPES, ROOM_ALL, toSocketEvent, type LifecycleEvent, type StatsUpdatedPayload } from '@flowcast/common/contracts';
 import { METRICS_REGISTRY } from '@flowcast/common/nest';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
+import type { StreamOutlet } from '../status/status-view.js';
 import { RealtimeGateway } from './realtime.gateway.js';
+import { streamsAdapterOptions } from './streams-adapter-options.js';
 
 /** The cluster adapter's message types and Socket.IO's packet types this writes (socket.io-adapter, socket.io-parser). */
 const BROADCAST_MESSAGE = 3;
@@ -10,9 +13,17 @@ const EVENT_PACKET = 2;
 /** The sender id of emitters: replicas deliver its messages, their own included (they skip only their own id). */
 const EMITTER_UID = 'emitter';
 
-/** The Redis streams adapter's publication of a cluster message. */
+interface ClusterMessage {
+  uid: string;
+  nsp: string;
+  type: number;
+  data: unknown;
+}
+
+/** The Redis streams adapter's publication of a cluster message, and its stream entry. */
 interface StreamPublisher {
-  doPublish(message: { uid: string; nsp: string; type: number; data: unknown }): Promise<string>;
+  doPublish(message: ClusterMessage): Promise<string>;
+  encode(message: ClusterMessage): Record<string, string>;
 }
 
 /** Sends events to clients: lifecycle events through the cluster adapter, statistics locally. */
@@ -23,6 +34,7 @@ export class Broadcaster {
   constructor(
     private readonly gateway: RealtimeGateway,
     @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.#broadcasts = new Counter({
       name: 'flowcast_gateway_events_broadcast_total',
@@ -53,22 +65,35 @@ export class Broadcaster {
    * written just earlier, would make it skip or repeat some).
    */
   async broadcast(event: LifecycleEvent): Promise<void> {
-    const rooms = [ROOM_ALL, `log:${event.logId}`];
-    if (event.uploadId !== undefined) rooms.push(`upload:${event.uploadId}`);
-    const { name, payload } = toSocketEvent(event);
-    this.#broadcasts.inc({ type: name });
-    const adapter = this.gateway.server.of('/').adapter as unknown as Partial<StreamPublisher>;
-    if (typeof adapter.doPublish === 'function') {
-      await adapter.doPublish({
-        uid: EMITTER_UID,
-        nsp: '/',
-        type: BROADCAST_MESSAGE,
-        data: { packet: { type: EVENT_PACKET, nsp: '/', data: [name, payload] }, opts: { rooms, except: [], flags: {} } },
-      });
+    this.published(event);
+    const adapter = this.#streamPublisher();
+    if (adapter !== undefined) {
+      await adapter.doPublish(this.#clusterMessage(event));
       return;
     }
+    const { name, payload } = toSocketEvent(event);
     // The union of names and payloads is checked by toSocketEvent; emit cannot correlate them.
-    (this.gateway.server.to(rooms).emit as (event: string, payload: unknown) => boolean)(name, payload);
+    (this.gateway.server.to(eventRooms(event)).emit as (event: string, payload: unknown) => boolean)(name, payload);
+  }
+
+  /**
+   * The adapter's stream, for the status view to publish events to as `broadcast` would, in the
+   * step that records them; none without Redis.
+   */
+  get outlet(): StreamOutlet | undefined {
+    const adapter = this.#streamPublisher();
+    if (adapter === undefined || this.config.redis === undefined) return undefined;
+    const { streamName, maxLen } = streamsAdapterOptions(this.config.redis, this.config.socket);
+    return {
+      key: streamName,
+      maxLen,
+      entryOf: (event) => Object.entries(adapter.encode(this.#clusterMessage(event))).flat(),
+    };
+  }
+
+  /** Counts an event broadcast, by `broadcast` or by the status view through the outlet. */
+  published(event: LifecycleEvent): void {
+    this.#broadcasts.inc({ type: event.type });
   }
 
   /** Every replica sends statistics to its own clients, so each client gets them once. */
@@ -87,4 +112,26 @@ export class Broadcaster {
   get localClients(): number {
     return this.gateway.server.engine.clientsCount;
   }
+
+  #streamPublisher(): StreamPublisher | undefined {
+    const adapter = this.gateway.server.of('/').adapter as unknown as Partial<StreamPublisher>;
+    return typeof adapter.doPublish === 'function' && typeof adapter.encode === 'function' ? (adapter as StreamPublisher) : undefined;
+  }
+
+  /** The event as the cluster adapter's broadcast message, from an emitter: every replica sends it. */
+  #clusterMessage(event: LifecycleEvent): ClusterMessage {
+    const { name, payload } = toSocketEvent(event);
+    return {
+      uid: EMITTER_UID,
+      nsp: '/',
+      type: BROADCAST_MESSAGE,
+      data: { packet: { type: EVENT_PACKET, nsp: '/', data: [name, payload] }, opts: { rooms: eventRooms(event), except: [], flags: {} } },
+    };
+  }
+}
+
+function eventRooms(event: LifecycleEvent): string[] {
+  const rooms = [ROOM_ALL, `log:${event.logId}`];
+  if (event.uploadId !== undefined) rooms.push(`upload:${event.uploadId}`);
+  return rooms;
 }

@@ -3,25 +3,39 @@
  * MemoryStatusView#applyOne (the status-view contract tests run both). Returns 1 when the
  * event was new, 2 when it was recorded by an earlier `apply` whose broadcast was never
  * confirmed (broadcast it), 0 for a duplicate. `seen:<type>` holds the token of the `apply`
- * that recorded the step, then `sent` (CONFIRM_BROADCAST_SCRIPT).
+ * that recorded the step, then `sent` (CONFIRM_BROADCAST_SCRIPT). Given a stream (its maximum
+ * length and the entry), the script appends the entry to it whenever it returns 1 or 2 and
+ * marks the step `sent` at once: recorded and published in one step.
  */
 export const APPLY_EVENT_SCRIPT = `
--- KEYS: log hash, log history list, stats hash, upload hash (a placeholder key when none)
+-- KEYS: log hash, log history list, stats hash, upload hash (a placeholder key when none),
+--       the cluster adapter's stream (a placeholder key when none)
 -- ARGV: type, logId, timestamp, consumerId, dataType, uploadId|'', rowCount, producedAt,
 --       error|'', errorCode|'', ttlSeconds, batchCount|'', uploadRowCount|'', historyEntryJson,
---       applyToken
-local log, history, stats, upload = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+--       applyToken, streamMaxLen|'', then the stream entry's fields and values
+local log, history, stats, upload, stream = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local kind, logId, at, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local dataType, uploadId, rows, producedAt = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
 local ttl = tonumber(ARGV[11])
 local token = ARGV[15]
 local hasUpload = uploadId ~= ''
+local streamMaxLen = ARGV[16]
+
+-- The step is broadcast: with a stream, by appending it here, as the adapter publishes.
+local function publish(result)
+  if streamMaxLen == '' then return result end
+  local entry = { stream, 'MAXLEN', '~', streamMaxLen, '*' }
+  for index = 17, #ARGV do entry[#entry + 1] = ARGV[index] end
+  redis.call('XADD', unpack(entry))
+  redis.call('HSET', log, 'seen:' .. kind, 'sent')
+  return result
+end
 
 local seen = redis.call('HGET', log, 'seen:' .. kind)
 if seen then
   if seen == 'sent' or seen == token then return 0 end
   redis.call('HSET', log, 'seen:' .. kind, token)
-  return 2
+  return publish(2)
 end
 local status = redis.call('HGET', log, 'status')
 if status == 'PROCESSED' or status == 'FAILED' then return 0 end
@@ -78,7 +92,7 @@ if hasUpload then
   redis.call('HSET', upload, 'updatedAt', at)
   redis.call('EXPIRE', upload, ttl)
 end
-return 1
+return publish(1)
 `;
 
 /** Marks a step broadcast (KEYS: log hash; ARGV: type), unless the log has expired meanwhile. */

@@ -7,6 +7,7 @@ import {
   uploadProgressOf,
   type HistoryEntry,
   type LogRecord,
+  type Applied,
   type StatusCounters,
   type StatusView,
   type UploadRecord,
@@ -38,9 +39,10 @@ export class MemoryStatusView implements StatusView {
     this.#sweeper.unref();
   }
 
-  async apply(events: readonly LifecycleEvent[]): Promise<boolean[]> {
+  /** No stream to publish to in memory: new events come back `fresh`, for the caller to broadcast. */
+  async apply(events: readonly LifecycleEvent[]): Promise<Applied[]> {
     const token = {};
-    return events.map((event) => this.#applyOne(event, token));
+    return events.map((event) => (this.#applyOne(event, token) ? 'fresh' : 'duplicate'));
   }
 
   async confirmBroadcast(events: readonly LifecycleEvent[]): Promise<void> {

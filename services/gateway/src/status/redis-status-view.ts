@@ -6,10 +6,12 @@ import {
   historyEntryOf,
   logStatusOf,
   uploadProgressOf,
+  type Applied,
   type HistoryEntry,
   type LogRecord,
   type StatusCounters,
   type StatusView,
+  type StreamOutlet,
 } from './status-view.js';
 
 /** The status view shared by every gateway replica, in Redis; each event is one atomic script. */
@@ -23,10 +25,11 @@ export class RedisStatusView implements StatusView {
     private readonly ttlSeconds: number,
   ) {}
 
-  async apply(events: readonly LifecycleEvent[]): Promise<boolean[]> {
+  /** With an outlet, each new event is appended to its stream by the script that records it. */
+  async apply(events: readonly LifecycleEvent[], outlet?: StreamOutlet): Promise<Applied[]> {
     if (events.length === 0) return [];
     const token = randomUUID();
-    return this.#reloadingScripts(() => this.#applyAll(events, token));
+    return this.#reloadingScripts(() => this.#applyAll(events, token, outlet));
   }
 
   async confirmBroadcast(events: readonly LifecycleEvent[]): Promise<void> {
@@ -124,18 +127,19 @@ export class RedisStatusView implements StatusView {
     // The Redis connection belongs to the RedisConnections provider.
   }
 
-  async #applyAll(events: readonly LifecycleEvent[], token: string): Promise<boolean[]> {
+  async #applyAll(events: readonly LifecycleEvent[], token: string, outlet: StreamOutlet | undefined): Promise<Applied[]> {
     this.#scriptSha ??= (await this.redis.script('LOAD', APPLY_EVENT_SCRIPT)) as string;
     const pipeline = this.redis.pipeline();
     for (const event of events) {
       const totals = event.type === 'message-received' ? event.uploadTotals : undefined;
       pipeline.evalsha(
         this.#scriptSha,
-        4,
+        5,
         this.#logKey(event.logId),
         this.#historyKey(event.logId),
         `${this.prefix}stats`,
         event.uploadId === undefined ? `${this.prefix}upload:-` : this.#uploadKey(event.uploadId),
+        outlet?.key ?? `${this.prefix}stream:-`,
         event.type,
         event.logId,
         event.timestamp,
@@ -151,12 +155,14 @@ export class RedisStatusView implements StatusView {
         totals?.rowCount ?? '',
         JSON.stringify(historyEntryOf(event)),
         token,
+        ...(outlet === undefined ? [''] : [outlet.maxLen, ...outlet.entryOf(event)]),
       );
     }
     const results = (await pipeline.exec()) ?? [];
+    const recorded: Applied = outlet === undefined ? 'fresh' : 'published';
     return results.map(([error, result]) => {
       if (error !== null) throw error;
-      return result === 1 || result === 2;
+      return result === 1 || result === 2 ? recorded : 'duplicate';
     });
   }
 

@@ -18,16 +18,19 @@ export interface StatusCounters {
 
 /**
  * Latest status and history per logId, progress per uploadId, and platform counters. Each
- * message counts once whatever redeliveries bring: `apply` tells, for each event, whether to
- * broadcast it, and `confirmBroadcast` records that it was. A step already recorded is
- * dropped, unless its broadcast was never confirmed: a gateway that died between the two
- * leaves its batch to another replica, which then broadcasts those steps (a client may get
- * such a step twice, never not at all). Within one `apply`, a step counts once. A message's
- * status only moves forward, and its first terminal status is final.
+ * message counts once whatever redeliveries bring: `apply` tells, for each event, whether it
+ * is new. A view that can (Redis) also publishes each new event to the cluster adapter's stream
+ * it is given, in the same atomic step that records it: recorded and broadcast together or not
+ * at all. Otherwise the caller broadcasts the `fresh` events and `confirmBroadcast` records that
+ * it did. A step already recorded is dropped, unless its broadcast was never confirmed: a
+ * gateway that died between the two leaves its batch to another replica, which then
+ * broadcasts those steps (a client may get such a step twice, never not at all). Within one
+ * `apply`, a step counts once. A message's status only moves forward, and its first terminal
+ * status is final.
  */
 export interface StatusView {
-  apply(events: readonly LifecycleEvent[]): Promise<boolean[]>;
-  /** Records that these events (returned true by `apply`) were broadcast. */
+  apply(events: readonly LifecycleEvent[], outlet?: StreamOutlet): Promise<Applied[]>;
+  /** Records that these events (returned `fresh` by `apply`) were broadcast. */
   confirmBroadcast(events: readonly LifecycleEvent[]): Promise<void>;
   log(logId: string): Promise<LogStatus | undefined>;
   upload(uploadId: string): Promise<UploadProgress | undefined>;
@@ -35,6 +38,23 @@ export interface StatusView {
   /** Records this replica's connected clients and returns the total over live replicas. */
   reportClients(instanceId: string, count: number, ttlMs: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * What `apply` made of an event: new, for the caller to broadcast (`fresh`); new and already
+ * in the outlet's stream (`published`); or seen before (`duplicate`).
+ */
+export type Applied = 'fresh' | 'published' | 'duplicate';
+
+/**
+ * The Redis stream of the cluster adapter, for a view in the same Redis to publish new events
+ * to, as the adapter itself would; a view elsewhere (in memory) ignores it.
+ */
+export interface StreamOutlet {
+  key: string;
+  maxLen: number;
+  /** The stream entry that publishes the event: its fields and values, in turn. */
+  entryOf(event: LifecycleEvent): string[];
 }
 
 export const STATUS_VIEW = Symbol('flowcast.status-view');

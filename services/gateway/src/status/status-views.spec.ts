@@ -7,32 +7,33 @@ import { MemoryStatusView } from './memory-status-view.js';
 import { RedisStatusView } from './redis-status-view.js';
 import type { StatusView } from './status-view.js';
 
+const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z`;
+
+function events(logId: string, options: { uploadId?: string; rows?: number; totals?: { batchCount: number; rowCount: number } } = {}) {
+  const base = {
+    logId,
+    dataType: options.uploadId === undefined ? ('SINGLE_MESSAGE' as const) : ('CSV_BATCH' as const),
+    consumerId: 'worker-1',
+    producedAt: at(0),
+    rowCount: options.rows ?? 1,
+    ...(options.uploadId === undefined ? {} : { uploadId: options.uploadId }),
+  };
+  return {
+    received: { type: 'message-received', ...base, timestamp: at(1), ...(options.totals ? { uploadTotals: options.totals } : {}) } as LifecycleEvent,
+    started: { type: 'processing-started', ...base, timestamp: at(2) } as LifecycleEvent,
+    completed: { type: 'processing-completed', ...base, timestamp: at(3), durationMs: 1, attempts: 1 } as LifecycleEvent,
+    failed: { type: 'processing-failed', ...base, timestamp: at(3), durationMs: 1, attempts: 1, error: 'row 2, price: must not be negative', errorCode: 'INVALID_RECORD' } as LifecycleEvent,
+  };
+}
+
 /** The rules both status views must follow; each case runs against memory and, when available, real Redis. */
 function contract(name: string, create: () => StatusView) {
-  const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z`;
-  function events(logId: string, options: { uploadId?: string; rows?: number; totals?: { batchCount: number; rowCount: number } } = {}) {
-    const base = {
-      logId,
-      dataType: options.uploadId === undefined ? ('SINGLE_MESSAGE' as const) : ('CSV_BATCH' as const),
-      consumerId: 'worker-1',
-      producedAt: at(0),
-      rowCount: options.rows ?? 1,
-      ...(options.uploadId === undefined ? {} : { uploadId: options.uploadId }),
-    };
-    return {
-      received: { type: 'message-received', ...base, timestamp: at(1), ...(options.totals ? { uploadTotals: options.totals } : {}) } as LifecycleEvent,
-      started: { type: 'processing-started', ...base, timestamp: at(2) } as LifecycleEvent,
-      completed: { type: 'processing-completed', ...base, timestamp: at(3), durationMs: 1, attempts: 1 } as LifecycleEvent,
-      failed: { type: 'processing-failed', ...base, timestamp: at(3), durationMs: 1, attempts: 1, error: 'row 2, price: must not be negative', errorCode: 'INVALID_RECORD' } as LifecycleEvent,
-    };
-  }
-
   describe(`${name} status view`, () => {
     it('records a message’s steps and counts it once', async () => {
       const view = create();
       const logId = randomUUID();
       const { received, started, completed } = events(logId);
-      assert.deepEqual(await view.apply([received, started, completed]), [true, true, true]);
+      assert.deepEqual(await view.apply([received, started, completed]), ['fresh', 'fresh', 'fresh']);
       const status = await view.log(logId);
       assert.equal(status?.status, 'PROCESSED');
       assert.equal(status?.consumerId, 'worker-1');
@@ -45,7 +46,7 @@ function contract(name: string, create: () => StatusView) {
       const view = create();
       const logId = randomUUID();
       const { received, started, completed, failed } = events(logId);
-      assert.deepEqual(await view.apply([received, started, received, started, completed, failed, completed]), [true, true, false, false, true, false, false]);
+      assert.deepEqual(await view.apply([received, started, received, started, completed, failed, completed]), ['fresh', 'fresh', 'duplicate', 'duplicate', 'fresh', 'duplicate', 'duplicate']);
       const status = await view.log(logId);
       assert.equal(status?.status, 'PROCESSED');
       assert.equal(status?.history.length, 3);
@@ -57,12 +58,12 @@ function contract(name: string, create: () => StatusView) {
       const view = create();
       const logId = randomUUID();
       const { received, started, completed } = events(logId);
-      assert.deepEqual(await view.apply([received, started]), [true, true]);
+      assert.deepEqual(await view.apply([received, started]), ['fresh', 'fresh']);
       await view.confirmBroadcast([received]);
       // The replica died before confirming `started`: another one gets the batch again.
-      assert.deepEqual(await view.apply([received, started, started, completed]), [false, true, false, true]);
+      assert.deepEqual(await view.apply([received, started, started, completed]), ['duplicate', 'fresh', 'duplicate', 'fresh']);
       await view.confirmBroadcast([started, completed]);
-      assert.deepEqual(await view.apply([received, started, completed]), [false, false, false]);
+      assert.deepEqual(await view.apply([received, started, completed]), ['duplicate', 'duplicate', 'duplicate']);
       assert.equal((await view.log(logId))?.history.length, 3);
       assert.deepEqual(await view.counters(), { totalMessages: 1, processingMessages: 0, processedMessages: 1, failedMessages: 0 });
       await view.close();
@@ -128,9 +129,40 @@ if (redisUrl === undefined) {
       client.disconnect();
     }
   });
-  contract('redis', () => {
+  const redisView = () => {
     const client = new Redis(redisUrl);
     clients.push(client);
-    return new RedisStatusView(client, `spec-${randomUUID()}:`, 3600);
+    const prefix = `spec-${randomUUID()}:`;
+    return { client, view: new RedisStatusView(client, prefix, 3600), outlet: { key: `${prefix}socket.io`, maxLen: 1000, entryOf: (event: LifecycleEvent) => ['type', event.type, 'logId', event.logId] } };
+  };
+  contract('redis', () => redisView().view);
+
+  describe('redis status view with the adapter’s stream', () => {
+    const entries = async (client: Redis, key: string) => (await client.xrange(key, '-', '+')).map(([, fields]) => fields);
+
+    it('appends each new event to the stream in the step that records it, and counts it sent', async () => {
+      const { client, view, outlet } = redisView();
+      const logId = randomUUID();
+      const { received, started, completed } = events(logId);
+      assert.deepEqual(await view.apply([received, started, received], outlet), ['published', 'published', 'duplicate']);
+      // No confirmation: a replica that gets the batch again sends nothing twice.
+      assert.deepEqual(await view.apply([received, started, completed], outlet), ['duplicate', 'duplicate', 'published']);
+      assert.deepEqual(await entries(client, outlet.key), [
+        ['type', 'message-received', 'logId', logId],
+        ['type', 'processing-started', 'logId', logId],
+        ['type', 'processing-completed', 'logId', logId],
+      ]);
+      assert.equal((await view.log(logId))?.status, 'PROCESSED');
+    });
+
+    it('publishes, once, a step recorded by a gateway that never confirmed its broadcast', async () => {
+      const { client, view, outlet } = redisView();
+      const { received } = events(randomUUID());
+      assert.deepEqual(await view.apply([received]), ['fresh']);
+      assert.deepEqual(await view.apply([received], outlet), ['published']);
+      assert.deepEqual(await view.apply([received], outlet), ['duplicate']);
+      assert.equal((await entries(client, outlet.key)).length, 1);
+      assert.deepEqual(await view.counters(), { totalMessages: 1, processingMessages: 1, processedMessages: 0, failedMessages: 0 });
+    });
   });
 }
