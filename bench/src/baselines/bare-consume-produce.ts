@@ -9,8 +9,9 @@
  *
  * With EXACTLY_ONCE=1 (the end-to-end scenario's bare pipeline), each batch is one transaction
  * in the client's own steps, each after the one before: the group added, the records written,
- * each partition's offset committed, the commit. Its retries come every millisecond (a
- * transaction begun while the previous one's markers are written is refused for a few). It
+ * each partition's offset committed, the commit. Its retries come every 2 ms for a second (a
+ * transaction begun while the previous one's markers are written is refused until they are,
+ * which took over 50 ms on a busy machine). It
  * joins its group with the classic protocol: the client's own transactional offset commit
  * sends the classic generation, which a KIP-848 group refuses (ILLEGAL_GENERATION); Flowcast's
  * BatchConsumer sends the member epoch instead.
@@ -29,7 +30,7 @@ const ordersTopic = env['TOPIC_ORDERS_PROCESSED']!;
 
 const exactlyOnce = env['EXACTLY_ONCE'] === '1';
 const producer = exactlyOnce
-  ? baselineProducer('bench-bare-worker', { retries: 50, retryDelay: 1, transactionalId: `bench-bare-worker-${process.pid}` })
+  ? baselineProducer('bench-bare-worker', { retries: 500, retryDelay: 2, transactionalId: `bench-bare-worker-${process.pid}` })
   : // The defaults of Flowcast's JsonProducer, as the worker's OutputPublisher uses it.
     baselineProducer('bench-bare-worker', { retries: 3, retryDelay: 100 });
 const consumer = new Consumer<string, Buffer, string, string>({
