@@ -102,7 +102,7 @@ export class LifecycleEventsConsumer implements OnApplicationBootstrap, BeforeAp
         published.push(this.broadcaster.broadcast(event));
         broadcast.push(event);
       } else if (applied[index] === 'published') {
-        this.broadcaster.published(event);
+        this.broadcaster.countBroadcast(event);
       }
       if (applied[index] !== 'duplicate') this.metrics.finished(event);
       endSpan(span);

@@ -65,7 +65,7 @@ export class Broadcaster {
    * written just earlier, would make it skip or repeat some).
    */
   async broadcast(event: LifecycleEvent): Promise<void> {
-    this.published(event);
+    this.countBroadcast(event);
     const adapter = this.#streamPublisher();
     if (adapter !== undefined) {
       await adapter.doPublish(this.#clusterMessage(event));
@@ -92,7 +92,7 @@ export class Broadcaster {
   }
 
   /** Counts an event broadcast, by `broadcast` or by the status view through the outlet. */
-  published(event: LifecycleEvent): void {
+  countBroadcast(event: LifecycleEvent): void {
     this.#broadcasts.inc({ type: event.type });
   }
 
