@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { GroupCoordinator, JsonProducer, type BatchOffsets } from '@flowcast/common/kafka';
-import { createTopic, deleteTopics, groupCoordinatorId, testKafkaConfig } from './support/kafka.js';
+import { createTopic, deleteTopics, testKafkaConfig } from './support/kafka.js';
 import { waitFor } from './support/wait.js';
 
 const kafka = testKafkaConfig('test-unstable-offsets');
@@ -20,7 +20,7 @@ describe("a group's stable offsets", () => {
 
   it('are awaited while a transaction commits offsets for them, the wait reported as it lasts, and read once it commits', async () => {
     await createTopic(topic, 1);
-    const coordinatorId = await groupCoordinatorId(groupId);
+    const coordinatorId = await coordinator.coordinatorId(groupId);
     // A group without members: the transaction commits as a simple consumer (no member, no generation).
     const offsets: BatchOffsets = {
       groupId,

@@ -1,4 +1,4 @@
-import { Admin, Consumer, FindCoordinatorKeyTypes, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import type { KafkaConfig } from '@flowcast/common/config';
 import { testEnvironment } from './environment.js';
 
@@ -69,15 +69,6 @@ export async function produceRaw(topic: string, key: string, value: string): Pro
 
 export async function createTopic(topic: string, partitions: number): Promise<void> {
   await withAdmin((admin) => admin.createTopics({ topics: [topic], partitions, replicas: 1 }));
-}
-
-/** The broker that coordinates `groupId`. */
-export async function groupCoordinatorId(groupId: string): Promise<number> {
-  return withAdmin(async (admin) => {
-    const [found] = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
-    if (found === undefined) throw new Error(`no coordinator for ${groupId}`);
-    return found.nodeId;
-  });
 }
 
 async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { JsonProducer, KafkaMetrics, type BatchOffsets, type OutgoingRecord } from '@flowcast/common/kafka';
+import { GroupCoordinator, JsonProducer, KafkaMetrics, type BatchOffsets, type OutgoingRecord } from '@flowcast/common/kafka';
 import { BatchHandler, loadConfig, OrderProcessor, OutputPublisher, WorkerMetrics, type IncomingMessage } from '@flowcast/consumer/worker';
 import type { IngestScenario, TransactionScenario } from '#loadtest/scenarios.js';
 import type { BenchContext } from '../support/context.js';
@@ -41,9 +41,19 @@ export async function transactionScenario(context: BenchContext): Promise<void> 
   const envelopes = (count: number) =>
     Array.from({ length: count }, (_, index) => ({ logId: randomUUID(), producedAt: new Date().toISOString(), dataType: 'SINGLE_MESSAGE' as const, records: [{ ...order, orderNumber: `T-${index}` }] }));
 
+  const groups = { flowcast: `${prefix}-flowcast`, plain: `${prefix}-plain` };
+  const coordinator = new GroupCoordinator(config.kafka, 'bench-coordinator');
+  let coordinatorIds: number[];
+  try {
+    coordinatorIds = await Promise.all([coordinator.coordinatorId(groups.flowcast), coordinator.coordinatorId(groups.plain)]);
+  } finally {
+    await coordinator.close();
+  }
+  const [flowcastCoordinator, plainCoordinator] = coordinatorIds as [number, number];
+
   const output = new OutputPublisher(config, new KafkaMetrics(new Registry()));
   const handler = new BatchHandler(output, [new OrderProcessor(topics.ordersProcessed)], config, pino({ level: 'silent' }), new WorkerMetrics(new Registry()));
-  const flowcastOffsets = new GroupOffsets(`${prefix}-flowcast`, topics.messages, await context.kafka.groupCoordinator(`${prefix}-flowcast`));
+  const flowcastOffsets = new GroupOffsets(groups.flowcast, topics.messages, flowcastCoordinator);
   const flowcast: Contender = {
     cycle: async (batch) => {
       const messages: IncomingMessage[] = envelopes(batch).map((envelope, index) => ({
@@ -60,7 +70,7 @@ export async function transactionScenario(context: BenchContext): Promise<void> 
 
   const live = new JsonProducer(config.kafka, { role: 'bench-plain' });
   const transactional = new JsonProducer(config.kafka, { role: 'bench-plain-txn', transactionalId: `${prefix}-plain`, retries: 50 });
-  const plainOffsets = new GroupOffsets(`${prefix}-plain`, topics.messages, await context.kafka.groupCoordinator(`${prefix}-plain`));
+  const plainOffsets = new GroupOffsets(groups.plain, topics.messages, plainCoordinator);
   const plain: Contender = {
     cycle: async (batch) => {
       const batchEnvelopes = envelopes(batch);

@@ -1,4 +1,4 @@
-import { Admin, FindCoordinatorKeyTypes, ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
+import { Admin, ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
 import type { TopicNames } from '@flowcast/common/contracts';
 
 export interface TopicSpec {
@@ -43,13 +43,6 @@ export class BenchKafka {
       topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }],
     });
     return Number(listed.flatMap((entry) => entry.partitions).reduce((total, partition) => total + partition.offset, 0n));
-  }
-
-  /** The broker that coordinates `groupId`. */
-  async groupCoordinator(groupId: string): Promise<number> {
-    const [found] = await this.#admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
-    if (found === undefined) throw new Error(`no coordinator for ${groupId}`);
-    return found.nodeId;
   }
 
   async close(): Promise<void> {

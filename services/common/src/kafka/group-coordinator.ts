@@ -84,14 +84,24 @@ export class GroupCoordinator {
     }
   }
 
+  /** The id of the broker that coordinates the group. */
+  async coordinatorId(groupId: string): Promise<number> {
+    return (await this.#find(groupId)).nodeId;
+  }
+
   async close(): Promise<void> {
     await this.#dropConnection();
     await this.#admin.close();
   }
 
-  async #withCoordinator<T>(groupId: string, request: (connection: Connection) => Promise<T>): Promise<T> {
+  async #find(groupId: string): Promise<{ nodeId: number; host: string; port: number }> {
     const [coordinator] = await this.#admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
     if (coordinator === undefined) throw new Error(`no coordinator for group ${groupId}`);
+    return coordinator;
+  }
+
+  async #withCoordinator<T>(groupId: string, request: (connection: Connection) => Promise<T>): Promise<T> {
+    const coordinator = await this.#find(groupId);
     const connection = await this.#connectionTo(coordinator.host, coordinator.port);
     try {
       return await request(connection);
