@@ -30,6 +30,8 @@ interface StreamPublisher {
 @Injectable()
 export class Broadcaster {
   readonly #broadcasts: Counter<'type'>;
+  /** null until first asked. */
+  #outlet: StreamOutlet | undefined | null = null;
 
   constructor(
     private readonly gateway: RealtimeGateway,
@@ -78,17 +80,20 @@ export class Broadcaster {
 
   /**
    * The adapter's stream, for the status view to publish events to as `broadcast` would, in the
-   * step that records them; none without Redis.
+   * step that records them; none without Redis. Found once, when first asked.
    */
   get outlet(): StreamOutlet | undefined {
-    const adapter = this.#streamPublisher();
-    if (adapter === undefined || this.config.redis === undefined) return undefined;
-    const { streamName, maxLen } = streamsAdapterOptions(this.config.redis, this.config.socket);
-    return {
-      key: streamName,
-      maxLen,
-      entryOf: (event) => Object.entries(adapter.encode(this.#clusterMessage(event))).flat(),
-    };
+    if (this.#outlet === null) {
+      const adapter = this.#streamPublisher();
+      const redis = this.config.redis;
+      if (adapter === undefined || redis === undefined) {
+        this.#outlet = undefined;
+      } else {
+        const { streamName, maxLen } = streamsAdapterOptions(redis, this.config.socket);
+        this.#outlet = { key: streamName, maxLen, entryOf: (event) => Object.entries(adapter.encode(this.#clusterMessage(event))).flat() };
+      }
+    }
+    return this.#outlet;
   }
 
   /** Counts an event broadcast, by `broadcast` or by the status view through the outlet. */
