@@ -86,6 +86,12 @@ const producerEnvironment = {
   CSV_BATCHES_PER_WRITE: envVar.integer(8, { min: 1, max: 256 }),
   /** Longest wait for Kafka to acknowledge a write before answering 503. */
   KAFKA_SEND_TIMEOUT_MS: envVar.integer(5_000, { min: 100 }),
+  /**
+   * Longest a single message waits for the producer's Kafka request in flight to be answered,
+   * so that it leaves in one request with the others that came meanwhile (Kafka's `linger.ms`).
+   * 0: the messages of one turn of the event loop leave at once, whatever is in flight.
+   */
+  KAFKA_LINGER_MS: envVar.integer(5, { min: 0, max: 1_000 }),
   /** `Retry-After` of a 503 when Kafka is unavailable, in seconds. */
   RETRY_AFTER_SECONDS: envVar.integer(5, { min: 1 }),
 };
@@ -105,7 +111,7 @@ export interface ProducerConfig {
     maxConcurrentUploads: number;
     batchesPerWrite: number;
   };
-  delivery: { sendTimeoutMs: number; retryAfterSeconds: number };
+  delivery: { sendTimeoutMs: number; lingerMs: number; retryAfterSeconds: number };
   /** The HTTP edge: API keys (none: open), rate limit (undefined: none), proxies, request deadline. */
   edge: {
     apiKeys: readonly string[];
@@ -142,7 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProducerConfig
       maxConcurrentUploads: variables.CSV_MAX_CONCURRENT_UPLOADS,
       batchesPerWrite: variables.CSV_BATCHES_PER_WRITE,
     },
-    delivery: { sendTimeoutMs: variables.KAFKA_SEND_TIMEOUT_MS, retryAfterSeconds: variables.RETRY_AFTER_SECONDS },
+    delivery: { sendTimeoutMs: variables.KAFKA_SEND_TIMEOUT_MS, lingerMs: variables.KAFKA_LINGER_MS, retryAfterSeconds: variables.RETRY_AFTER_SECONDS },
     edge: {
       apiKeys: variables.API_KEYS,
       rateLimit: variables.RATE_LIMIT_MAX === 0 ? undefined : { max: variables.RATE_LIMIT_MAX, windowMs: variables.RATE_LIMIT_WINDOW_MS },

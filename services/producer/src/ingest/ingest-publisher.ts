@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { FlowcastError } from '@flowcast/common/contracts';
 import { isKafkaUnavailable, JsonProducer, KafkaMetrics, serialised, withKafkaDeadline, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
 import { PRODUCER_CONFIG, type ProducerConfig } from '../config.js';
-import { TurnBatchedWrites } from './turn-batched-writes.js';
+import { CoalescedWrites } from './coalesced-writes.js';
 
 /** Writes one upload's records inside its transaction. */
 export interface UploadWriter {
@@ -17,7 +17,7 @@ export interface UploadWriter {
 @Injectable()
 export class IngestPublisher implements OnApplicationShutdown {
   readonly #single: JsonProducer;
-  readonly #singles: TurnBatchedWrites;
+  readonly #singles: CoalescedWrites;
   readonly #idle: JsonProducer[] = [];
   readonly #waiting: Array<(producer: JsonProducer) => void> = [];
   #created = 0;
@@ -30,12 +30,12 @@ export class IngestPublisher implements OnApplicationShutdown {
     const retries = 2;
     const requestTimeoutMs = Math.min(config.kafka.requestTimeoutMs, Math.floor(config.delivery.sendTimeoutMs / (retries + 1)));
     this.#single = new JsonProducer(config.kafka, { role: 'ingest', retries, retryDelayMs: 250, requestTimeoutMs, metrics });
-    this.#singles = new TurnBatchedWrites((records) => this.#single.send(records));
+    this.#singles = new CoalescedWrites((records) => this.#single.send(records), config.delivery.lingerMs);
   }
 
   /**
-   * Writes one message, in one request with the others accepted in the same turn of the event
-   * loop. When Kafka does not acknowledge it, the 503 names its logId: a broker that went away
+   * Writes one message, in one request with the others accepted meanwhile (`KAFKA_LINGER_MS`).
+   * When Kafka does not acknowledge it, the 503 names its logId: a broker that went away
    * after appending it but before answering still has it.
    */
   async publish(record: OutgoingRecord): Promise<void> {
