@@ -2,8 +2,8 @@
  * Baseline of the ingest scenario: the simplest server doing the producer's Kafka write. A bare
  * Fastify handler (no Nest, no schema, no error filter, no deadline) wraps the JSON body in the
  * same envelope and writes it with the same client and settings as Flowcast's single-message
- * producer (@platformatic/kafka, acks=all, idempotent, and the same batching: the messages of
- * one turn of the event loop in one request, sent when the turn ends), then answers 202.
+ * producer (@platformatic/kafka, acks=all, idempotent, and the same batching, below), then
+ * answers 202.
  * Environment: KAFKA_BROKERS, TOPIC. Announces `{ type: 'listening', port }` over IPC.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,22 +16,41 @@ const topic = process.env['TOPIC'] ?? 'messages';
 const producer = baselineProducer('bench-bare-ingest', { retries: 2, retryDelay: 250 });
 
 type Message = MessageToProduce<string, Buffer, string, string>;
-let turn: Array<{ message: Message; resolve: () => void; reject: (error: unknown) => void }> = [];
+// Flowcast's batching (its producer's KAFKA_LINGER_MS, 5 ms by default): a message leaves at the
+// end of its turn, or, while a request is in flight, with the others once that is answered,
+// never later than the linger.
+const LINGER_MS = 5;
+let waiting: Array<{ message: Message; resolve: () => void; reject: (error: unknown) => void }> = [];
+let inFlight = 0;
+let linger: NodeJS.Timeout | undefined;
 
-function sendInTurn(message: Message): Promise<void> {
+function sendSoon(message: Message): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (turn.length === 0) setImmediate(sendTurn);
-    turn.push({ message, resolve, reject });
+    if (waiting.length === 0) {
+      if (inFlight === 0) setImmediate(sendWaiting);
+      else linger = setTimeout(sendWaiting, LINGER_MS);
+    }
+    waiting.push({ message, resolve, reject });
   });
 }
 
-function sendTurn(): void {
-  const batch = turn;
-  turn = [];
-  producer.send({ messages: batch.map(({ message }) => message) }).then(
-    () => batch.forEach(({ resolve }) => resolve()),
-    (error: unknown) => batch.forEach(({ reject }) => reject(error)),
-  );
+function sendWaiting(): void {
+  clearTimeout(linger);
+  linger = undefined;
+  if (waiting.length === 0) return;
+  const batch = waiting;
+  waiting = [];
+  inFlight += 1;
+  void producer
+    .send({ messages: batch.map(({ message }) => message) })
+    .then(
+      () => batch.forEach(({ resolve }) => resolve()),
+      (error: unknown) => batch.forEach(({ reject }) => reject(error)),
+    )
+    .finally(() => {
+      inFlight -= 1;
+      if (inFlight === 0 && linger !== undefined) sendWaiting();
+    });
 }
 
 const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -39,7 +58,7 @@ app.post('/producers/send/single', async (request, reply) => {
   const logId = randomUUID();
   const producedAt = new Date().toISOString();
   const envelope = { logId, producedAt, dataType: 'SINGLE_MESSAGE', records: [request.body] };
-  await sendInTurn({ topic, key: logId, value: Buffer.from(JSON.stringify(envelope)) });
+  await sendSoon({ topic, key: logId, value: Buffer.from(JSON.stringify(envelope)) });
   return reply.code(202).send({ logId, dataType: 'SINGLE_MESSAGE', acceptedAt: producedAt });
 });
 
