@@ -19,8 +19,8 @@ export async function ingestScenario(context: BenchContext): Promise<void> {
     env: { KAFKA_BROKERS: context.config.kafkaBrokers.join(','), TOPIC: bareTopic },
   });
   const contenders = [
-    { name: 'flowcast', pool: keepAlivePool(producer.url, profile.concurrency) },
-    { name: 'bare', pool: keepAlivePool(bare.url, profile.concurrency) },
+    { name: 'flowcast', server: producer, pool: keepAlivePool(producer.url, profile.concurrency) },
+    { name: 'bare', server: bare, pool: keepAlivePool(bare.url, profile.concurrency) },
   ];
   const request = {
     path: '/producers/send/single',
@@ -28,13 +28,19 @@ export async function ingestScenario(context: BenchContext): Promise<void> {
     body: (index: number) => JSON.stringify({ ...file.order, orderNumber: `${file.order['orderNumber']}-${index}` }),
     expectStatus: 202,
   };
-  const figures = { flowcast: { rate: [] as number[], p50: [] as number[], p99: [] as number[], errors: [] as number[] }, bare: { rate: [] as number[], p50: [] as number[], p99: [] as number[], errors: [] as number[] } };
+  const newFigures = () => ({ rate: [] as number[], p50: [] as number[], p99: [] as number[], errors: [] as number[], cpuPerThousand: [] as number[] });
+  const figures = { flowcast: newFigures(), bare: newFigures() };
   try {
     for (const contender of contenders) await closedLoop(contender.pool, request, profile.concurrency, profile.warmupSeconds * 1000);
     for (let run = 0; run < runs; run += 1) {
       for (const contender of contenders) {
+        const cpuBefore = await contender.server.cpuSeconds();
         const result = await closedLoop(contender.pool, request, profile.concurrency, profile.durationSeconds * 1000);
+        const cpuSeconds = (await contender.server.cpuSeconds()) - cpuBefore;
         const figure = figures[contender.name as 'flowcast' | 'bare'];
+        // The server's own CPU per message: what its request path costs, apart from how much of
+        // the two cores the broker and the load generator left it in that run.
+        figure.cpuPerThousand.push((cpuSeconds * 1000 * 1000) / Math.max(1, result.ok + result.errors));
         figure.rate.push(result.ok / (result.elapsedMs / 1000));
         figure.p50.push(result.latency.percentile(0.5));
         figure.p99.push(result.latency.percentile(0.99));
@@ -52,5 +58,6 @@ export async function ingestScenario(context: BenchContext): Promise<void> {
   context.report.add({ ...common, measure: 'throughput', unit: 'msg/s', flowcast: figures.flowcast.rate, baseline: baseline(figures.bare.rate), target: { ratioAtLeast: file.thresholds.minRatioToBaseline } });
   context.report.add({ ...common, measure: 'latency p50', unit: 'ms', flowcast: figures.flowcast.p50, baseline: baseline(figures.bare.p50) });
   context.report.add({ ...common, measure: 'latency p99', unit: 'ms', flowcast: figures.flowcast.p99, baseline: baseline(figures.bare.p99) });
+  context.report.add({ ...common, measure: 'server CPU per 1,000 messages', unit: 'ms', flowcast: figures.flowcast.cpuPerThousand, baseline: baseline(figures.bare.cpuPerThousand) });
   context.report.add({ ...common, measure: 'failed requests', unit: 'count', flowcast: figures.flowcast.errors, baseline: baseline(figures.bare.errors), target: { atMost: 0 }, combine: 'sum' });
 }

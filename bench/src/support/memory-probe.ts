@@ -7,9 +7,13 @@
  *   connection compares live heaps, not garbage), and the peaks since the last reset;
  * - `{ probe: 'reset-peak' }`: starts a new peak window.
  *
+ * Every reply also carries the CPU time the process has used so far (user and system), so that
+ * a scenario can say what each message cost the process, a figure a busy machine moves far
+ * less than a rate.
+ *
  * Peaks come from sampling every 10 ms (rss is one syscall; heap statistics are cheap).
  */
-import { memoryUsage } from 'node:process';
+import { cpuUsage, memoryUsage } from 'node:process';
 
 export interface MemoryReading {
   rss: number;
@@ -25,6 +29,8 @@ export interface ProbeReply {
   probe: 'reply';
   id: number;
   memory: MemoryReading;
+  /** User and system CPU time since the process started, in microseconds. */
+  cpuMicros: number;
 }
 
 const SAMPLE_EVERY_MS = 10;
@@ -54,10 +60,12 @@ if (process.send !== undefined) {
       }
     }
     const usage = sample();
+    const cpu = cpuUsage();
     const reply: ProbeReply = {
       probe: 'reply',
       id: request.id,
       memory: { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, peakRss, peakHeapUsed },
+      cpuMicros: cpu.user + cpu.system,
     };
     process.send!(reply);
   });

@@ -136,11 +136,16 @@ export class MeasuredProcess {
   }
 
   async memory(gc = false): Promise<MemoryReading> {
-    return this.#probe({ probe: 'memory', gc, id: this.#nextProbeId++ });
+    return (await this.#probe({ probe: 'memory', gc, id: this.#nextProbeId++ })).memory;
   }
 
   async resetPeak(): Promise<MemoryReading> {
-    return this.#probe({ probe: 'reset-peak', id: this.#nextProbeId++ });
+    return (await this.#probe({ probe: 'reset-peak', id: this.#nextProbeId++ })).memory;
+  }
+
+  /** CPU time (user and system) the process has used since it started, in seconds. */
+  async cpuSeconds(): Promise<number> {
+    return (await this.#probe({ probe: 'memory', gc: false, id: this.#nextProbeId++ })).cpuMicros / 1e6;
   }
 
   /** Polls GET /readyz until it answers 200. */
@@ -166,10 +171,9 @@ export class MeasuredProcess {
     await new Promise<void>((resolve) => this.#log.end(resolve));
   }
 
-  async #probe(request: ProbeRequest): Promise<MemoryReading> {
+  async #probe(request: ProbeRequest): Promise<ProbeReply> {
     this.send(request);
-    const reply = (await this.waitFor((message) => message['probe'] === 'reply' && message['id'] === request.id, 30_000, 'for the memory probe')) as unknown as ProbeReply;
-    return reply.memory;
+    return (await this.waitFor((message) => message['probe'] === 'reply' && message['id'] === request.id, 30_000, 'for the memory probe')) as unknown as ProbeReply;
   }
 
   #push(message: Record<string, unknown>): void {
