@@ -180,7 +180,21 @@ describe("the producer's HTTP edge with API keys, a rate limit and a request dea
       assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(answer.headers.get('x-frame-options'), 'DENY');
       assert.equal(answer.headers.get('referrer-policy'), 'no-referrer');
+      assert.equal(answer.headers.get('strict-transport-security'), 'max-age=31536000');
     }
+  });
+
+  it('sends the headers that only act on documents with its page only, not with every JSON answer', async () => {
+    const page = await fetch(`${base}/docs`);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /style-src 'unsafe-inline'/);
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(page.headers.get('x-permitted-cross-domain-policies'), 'none');
+    await page.body?.cancel();
+    const json = await single();
+    assert.equal(json.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
+    assert.equal(json.headers.get('cross-origin-opener-policy'), null);
+    assert.equal(json.headers.get('x-permitted-cross-domain-policies'), null);
   });
 
   it('limits key guessing per address: wrong keys from one client end in 429 too', async () => {

@@ -21,7 +21,7 @@ export async function run(config: GatewayConfig, telemetry: Telemetry): Promise<
     telemetry,
     cors: { origins: config.corsOrigins },
     configure: async (app) => {
-      useSecurityHeaders(app, dashboardCsp(config.dashboard.producerUrl));
+      useSecurityHeaders(app.getHttpAdapter().getInstance(), dashboardCsp(config.dashboard.producerUrl));
       await serveDashboard(app, config.dashboard.dir, logger);
       const redis = app.get<Redis | null>(REDIS_CLIENT);
       app.useWebSocketAdapter(

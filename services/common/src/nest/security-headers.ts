@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /** CSP directives, as `{ 'default-src': ["'self'"] }`. */
 export type CspDirectives = Record<string, string[]>;
 
-/** A service that answers JSON (and its `/docs` page, whose styles are inline): it loads nothing. */
+/** The producer's one page, `/docs` (its styles are inline): it loads nothing else. */
 export const API_CSP: CspDirectives = {
   'default-src': ["'none'"],
   'style-src': ["'unsafe-inline'"],
@@ -46,18 +46,42 @@ export function securityHeaders(csp: CspDirectives): Record<string, string> {
 }
 
 /**
- * Security headers on every HTTP answer of the service (Helmet's): a Content-Security-Policy,
- * `nosniff`, no framing, no referrer across origins, HSTS (which browsers honour over HTTPS
- * only), cross-origin isolation of the service's pages. Socket.IO answers are not Fastify's and
- * carry none; they are not pages.
+ * What every answer carries, pages or not: the headers that still mean something on JSON, per
+ * OWASP's REST cheat sheet (a CSP that loads nothing and cannot be framed, in case a browser
+ * renders the answer after all; `nosniff`; no framing; no referrer; HSTS; no cross-origin
+ * embedding). Helmet's other headers (opener policy, origin-agent cluster, DNS prefetch, IE's
+ * download and XSS switches, Flash's cross-domain policy) only act on documents.
  */
-export function useSecurityHeaders(app: NestFastifyApplication, csp: CspDirectives): void {
-  const headers = securityHeaders(csp);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
-      done();
-    });
+function answerHeaders(): Record<string, string> {
+  const page = securityHeaders(API_CSP);
+  return {
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'x-content-type-options': page['x-content-type-options']!,
+    'x-frame-options': page['x-frame-options']!,
+    'referrer-policy': page['referrer-policy']!,
+    'strict-transport-security': page['strict-transport-security']!,
+    'cross-origin-resource-policy': page['cross-origin-resource-policy']!,
+  };
+}
+
+/**
+ * Security headers on every HTTP answer of the service: `answerHeaders()` on each, and on a
+ * page (`text/html`: the dashboard, `/docs`) all of Helmet's, with the page's own `csp`.
+ * Socket.IO answers are not Fastify's and carry none; they are not pages.
+ *
+ * Helmet's full set on every JSON answer cost the producer a tenth of its single messages per
+ * second (twelve headers and 600 bytes per answer; docs/performance.md, change 23).
+ */
+export function useSecurityHeaders(fastify: FastifyInstance, csp: CspDirectives): void {
+  const everyAnswer = answerHeaders();
+  const page = securityHeaders(csp);
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(everyAnswer);
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(page);
+    done(null, payload);
+  });
 }

@@ -26,8 +26,8 @@ declare module 'fastify' {
  * without credentials, and they carry no user data (readiness names no address).
  */
 export async function installIngestEdge(app: NestFastifyApplication, config: ProducerConfig, logger: Logger): Promise<void> {
-  useSecurityHeaders(app, API_CSP);
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  useSecurityHeaders(fastify, API_CSP);
   const keys = new ApiKeys(config.edge.apiKeys);
   const hooks: Array<onRequestHookHandler | onRequestAsyncHookHandler> = [];
 
