@@ -4,11 +4,18 @@
  * same envelope and writes it with the same client and settings as Flowcast's single-message
  * producer (@platformatic/kafka, acks=all, idempotent, and the same batching, below), then
  * answers 202.
- * Environment: KAFKA_BROKERS, TOPIC. Announces `{ type: 'listening', port }` over IPC.
+ *
+ * With HTTP_EDGE=1 it also carries what Flowcast's producer adds to every answer by default, and
+ * nothing else: the same security headers and CORS, the same request-duration histogram, and a
+ * deadline timer per request. Run beside the plain one, it says what those cost apart from
+ * everything else Flowcast does (Nest, validation, the envelope's checks, its own Kafka layer).
+ * Environment: KAFKA_BROKERS, TOPIC, HTTP_EDGE. Announces `{ type: 'listening', port }` over IPC.
  */
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import type { MessageToProduce } from '@platformatic/kafka';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { API_CSP, createMetricsRegistry, instrumentHttp, useSecurityHeaders } from '@flowcast/common/nest';
 import { baselineProducer } from './producer.js';
 
 const topic = process.env['TOPIC'] ?? 'messages';
@@ -53,7 +60,22 @@ function sendWaiting(): void {
     });
 }
 
+/** The producer's defaults: CORS for any origin with credentials, its security headers, the histogram, a 5-minute deadline. */
+async function addFlowcastEdge(app: FastifyInstance): Promise<void> {
+  await app.register(cors, { origin: true, credentials: true, exposedHeaders: ['Retry-After'] });
+  useSecurityHeaders(app, API_CSP);
+  instrumentHttp(app, createMetricsRegistry('bare-ingest'));
+  app.addHook('onRequest', (request, reply, done) => {
+    const timer = setTimeout(() => {
+      if (!request.raw.complete && !reply.sent) void reply.status(408).send({ error: 'REQUEST_TIMEOUT' });
+    }, 300_000);
+    reply.raw.once('close', () => clearTimeout(timer));
+    done();
+  });
+}
+
 const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+if (process.env['HTTP_EDGE'] === '1') await addFlowcastEdge(app);
 app.post('/producers/send/single', async (request, reply) => {
   const logId = randomUUID();
   const producedAt = new Date().toISOString();
