@@ -47,34 +47,26 @@ export function securityHeaders(csp: CspDirectives): Record<string, string> {
 
 /**
  * What every answer carries, pages or not: the headers that still mean something on JSON, per
- * OWASP's REST cheat sheet (a CSP that loads nothing and cannot be framed, in case a browser
- * renders the answer after all; `nosniff`; no framing; no referrer; HSTS; no cross-origin
- * embedding). Helmet's other headers (opener policy, origin-agent cluster, DNS prefetch, IE's
- * download and XSS switches, Flash's cross-domain policy) only act on documents.
+ * OWASP's REST cheat sheet (`nosniff`; no framing; no referrer; HSTS; no cross-origin
+ * embedding), and a CSP that loads nothing and cannot be framed, in case a browser renders the
+ * answer after all. Helmet's other headers (opener policy, origin-agent cluster, DNS prefetch,
+ * IE's download and XSS switches, Flash's cross-domain policy) only act on documents.
  */
-function answerHeaders(): Record<string, string> {
-  const page = securityHeaders(API_CSP);
-  return {
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-    'x-content-type-options': page['x-content-type-options']!,
-    'x-frame-options': page['x-frame-options']!,
-    'referrer-policy': page['referrer-policy']!,
-    'strict-transport-security': page['strict-transport-security']!,
-    'cross-origin-resource-policy': page['cross-origin-resource-policy']!,
-  };
-}
+const EVERY_ANSWER = ['x-content-type-options', 'x-frame-options', 'referrer-policy', 'strict-transport-security', 'cross-origin-resource-policy'] as const;
+const ANSWER_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /**
- * Security headers on every HTTP answer of the service: `answerHeaders()` on each, and on a
- * page (`text/html`: the dashboard, `/docs`) all of Helmet's, with the page's own `csp`.
+ * Security headers on every HTTP answer of the service: those of `EVERY_ANSWER` on each, and on
+ * a page (`text/html`: the dashboard, `/docs`) all of Helmet's, with the page's own `csp`.
  * Socket.IO answers are not Fastify's and carry none; they are not pages.
  *
  * Helmet's full set on every JSON answer cost the producer a tenth of its single messages per
  * second (twelve headers and 600 bytes per answer; docs/performance.md, change 23).
  */
 export function useSecurityHeaders(fastify: FastifyInstance, csp: CspDirectives): void {
-  const everyAnswer = answerHeaders();
   const page = securityHeaders(csp);
+  const everyAnswer: Record<string, string> = { 'content-security-policy': ANSWER_CSP };
+  for (const name of EVERY_ANSWER) everyAnswer[name] = page[name]!;
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(everyAnswer);
     done();
