@@ -39,12 +39,15 @@ function describe(value: unknown): string {
 
 /** Whether objects and arrays nest deeper than `limit` in `value`; iterative, so that no depth overflows the stack. */
 function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  const pending: Array<{ value: object; depth: number }> = [];
+  if (typeof value === 'object' && value !== null) pending.push({ value, depth: 1 });
   while (pending.length > 0) {
     const { value: current, depth } = pending.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
     if (depth > limit) return true;
-    for (const child of Object.values(current)) pending.push({ value: child, depth: depth + 1 });
+    // Only objects and arrays nest: a flat message costs no entry per field.
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) pending.push({ value: child, depth: depth + 1 });
+    }
   }
   return false;
 }
