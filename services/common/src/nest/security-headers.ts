@@ -67,13 +67,11 @@ export function useSecurityHeaders(fastify: FastifyInstance, csp: CspDirectives)
   const page = securityHeaders(csp);
   const everyAnswer: Record<string, string> = { 'content-security-policy': ANSWER_CSP };
   for (const name of EVERY_ANSWER) everyAnswer[name] = page[name]!;
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(everyAnswer);
-    done();
-  });
+  // One hook, once the answer's type is known: every answer passes through onSend (errors,
+  // refusals by earlier hooks, 404s), and one hook fewer per request is measurable under load.
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(page);
+    reply.headers(typeof type === 'string' && type.startsWith('text/html') ? page : everyAnswer);
     done(null, payload);
   });
 }
