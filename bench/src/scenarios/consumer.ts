@@ -5,6 +5,7 @@ import type { ConsumerScenario, IngestScenario } from '#loadtest/scenarios.js';
 import type { BenchContext } from '../support/context.js';
 import { fillTopic } from '../support/kafka.js';
 import type { MeasuredProcess } from '../support/processes.js';
+import { inTurns } from '../support/turns.js';
 
 const POLL_MS = 25;
 const TIMEOUT_MS = 600_000;
@@ -32,8 +33,9 @@ export async function consumerScenario(context: BenchContext): Promise<void> {
       const figures = { flowcast: [] as number[], bare: [] as number[] };
       rates.set(workers, figures);
       for (let run = 0; run < runs; run += 1) {
-        figures.flowcast.push((await drain(context, 'flowcast', input, workers, profile.messages)) / workers);
-        figures.bare.push((await drain(context, 'bare', input, workers, profile.messages)) / workers);
+        for (const name of inTurns(['flowcast', 'bare'] as const, run)) {
+          figures[name].push((await drain(context, name, input, workers, profile.messages)) / workers);
+        }
       }
     }
   } finally {

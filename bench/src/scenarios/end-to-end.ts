@@ -8,6 +8,7 @@ import { constantArrivals, keepAlivePool } from '../support/http-load.js';
 import { flowcastTopicSpecs, topicsUnder } from '../support/kafka.js';
 import type { MeasuredProcess } from '../support/processes.js';
 import { LatencyHistogram } from '../support/stats.js';
+import { inTurns } from '../support/turns.js';
 
 const LIFECYCLE = ['message-received', 'processing-started', 'processing-completed'] as const;
 type Step = (typeof LIFECYCLE)[number];
@@ -89,7 +90,7 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
       const outcomes = { flowcast: [] as RunResult[], bare: [] as RunResult[] };
       results.set(rate, outcomes);
       for (let run = 0; run < runs; run += 1) {
-        for (const name of ['flowcast', 'bare'] as const) {
+        for (const name of inTurns(['flowcast', 'bare'] as const, run)) {
           outcomes[name].push(await runOnce(contenders[name], order, rate, profile.durationSeconds * 1000, profile.drainSeconds));
         }
       }

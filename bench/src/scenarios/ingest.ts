@@ -2,14 +2,15 @@ import type { IngestScenario } from '#loadtest/scenarios.js';
 import type { BenchContext } from '../support/context.js';
 import { closedLoop, keepAlivePool } from '../support/http-load.js';
 import { flowcastTopicSpecs, topicsUnder } from '../support/kafka.js';
+import { inTurns } from '../support/turns.js';
 
 /**
  * Single messages per second at a fixed concurrency over keep-alive HTTP: the producer
  * service against a bare Fastify handler doing the same Kafka write (the issue's baseline), and
  * against the same handler with Flowcast's HTTP edge (security headers, CORS, the duration
  * histogram, the request deadline), which splits the gap into what the edge costs and what the
- * rest of Flowcast's path does. Runs alternate between the three, so that a noisy neighbour
- * slows each.
+ * rest of Flowcast's path does. Runs alternate between the three, each round starting with the
+ * next, so that a noisy neighbour slows each.
  */
 export async function ingestScenario(context: BenchContext): Promise<void> {
   const { file, profile, runs } = context.scenario<IngestScenario>('ingest');
@@ -38,7 +39,7 @@ export async function ingestScenario(context: BenchContext): Promise<void> {
   try {
     for (const contender of contenders) await closedLoop(contender.pool, request, profile.concurrency, profile.warmupSeconds * 1000);
     for (let run = 0; run < runs; run += 1) {
-      for (const contender of contenders) {
+      for (const contender of inTurns(contenders, run)) {
         const cpuBefore = await contender.server.cpuSeconds();
         const result = await closedLoop(contender.pool, request, profile.concurrency, profile.durationSeconds * 1000);
         const cpuSeconds = (await contender.server.cpuSeconds()) - cpuBefore;
