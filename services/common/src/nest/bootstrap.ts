@@ -74,9 +74,10 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
     bufferLogs: false,
     abortOnError: false,
   });
-  if (options.cors !== undefined) await useCors(app.getHttpAdapter().getInstance(), options.cors);
+  const fastify = app.getHttpAdapter().getInstance();
+  if (options.cors !== undefined) await useCors(fastify, options.cors);
   app.useGlobalFilters(new HttpErrorFilter(logger));
-  instrumentHttp(app.getHttpAdapter().getInstance(), app.get<Registry>(METRICS_REGISTRY));
+  instrumentHttp(fastify, app.get<Registry>(METRICS_REGISTRY));
   refuseWhileClosing(app);
   await options.configure?.(app);
   installShutdown(app, options);
