@@ -1,4 +1,4 @@
-import { Admin } from '@platformatic/kafka';
+import { Admin, findErrorBy } from '@platformatic/kafka';
 import type { KafkaConfig, TopicsConfig } from '../config/shared-environment.js';
 import type { TopicRole } from '../contracts/topics.js';
 import { baseClientOptions } from './client-options.js';
@@ -21,31 +21,24 @@ export async function ensureTopics(
   try {
     const existing = new Set(await admin.listTopics());
     const wanted = roles.map((role) => topics.specs[role]);
-    const missing = wanted.filter((spec) => !existing.has(spec.name));
-    for (const spec of missing) {
+    const created: string[] = [];
+    for (const spec of wanted.filter((spec) => !existing.has(spec.name))) {
       try {
         await admin.createTopics({
           topics: [spec.name],
           partitions: spec.partitions,
           replicas: topics.replicationFactor,
         });
+        created.push(spec.name);
       } catch (error) {
-        // Another service may have created it in the meantime.
-        if (!String((error as Error).message).includes('already exists') && !hasTopicAlreadyExists(error)) throw error;
+        // Another service created it since the listing (the client nests the broker's answer
+        // two errors deep: the request's, then the topic's).
+        if (!(error instanceof Error) || findErrorBy(error, 'apiId', 'TOPIC_ALREADY_EXISTS') === null) throw error;
+        existing.add(spec.name);
       }
     }
-    return {
-      created: missing.map((spec) => spec.name),
-      existing: wanted.filter((spec) => existing.has(spec.name)).map((spec) => spec.name),
-    };
+    return { created, existing: wanted.filter((spec) => existing.has(spec.name)).map((spec) => spec.name) };
   } finally {
     await admin.close();
   }
-}
-
-function hasTopicAlreadyExists(error: unknown): boolean {
-  const errors = error instanceof AggregateError ? error.errors : [error];
-  return errors.some(
-    (inner) => typeof inner === 'object' && inner !== null && 'apiId' in inner && inner.apiId === 'TOPIC_ALREADY_EXISTS',
-  );
 }
