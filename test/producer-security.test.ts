@@ -114,6 +114,11 @@ describe("the producer's HTTP edge with API keys, a rate limit and a request dea
     assert.equal(refused.headers.get('access-control-allow-origin'), 'http://dashboard.test');
     assert.equal(refused.headers.get('access-control-allow-credentials'), 'true');
     assert.match(refused.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+    // Without Origin it is no CORS request: only Vary, for caches.
+    const plain = await single();
+    assert.equal(plain.status, 401);
+    assert.equal(plain.headers.get('vary'), 'Origin');
+    for (const name of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers']) assert.equal(plain.headers.get(name), null, name);
   });
 
   it(`answers 429 with Retry-After after ${RATE_LIMIT_MAX} requests of one key; another key is not affected`, async () => {
@@ -173,14 +178,24 @@ describe("the producer's HTTP edge with API keys, a rate limit and a request dea
     }
   });
 
-  it('sends security headers with every answer: a strict CSP, nosniff, no framing, no referrer', async () => {
-    const answers = [await single({ 'x-api-key': KEY_B }), await single(), await fetch(`${base}/docs`), await fetch(`${base}/no/such/route`)];
-    for (const answer of answers) {
+  it('sends security headers with every answer: a strict CSP, nosniff, no framing, no referrer; HSTS over HTTPS only', async () => {
+    const overHttps = { 'x-forwarded-proto': 'https' };
+    const answers = [
+      await single({ 'x-api-key': KEY_B }),
+      await single(),
+      await fetch(`${base}/docs`),
+      await fetch(`${base}/no/such/route`),
+      await single({ 'x-api-key': KEY_B, ...overHttps }),
+      await single(overHttps),
+      await fetch(`${base}/docs`, { headers: overHttps }),
+    ];
+    for (const [index, answer] of answers.entries()) {
       assert.match(answer.headers.get('content-security-policy') ?? '', /default-src 'none'.*frame-ancestors 'none'/);
       assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(answer.headers.get('x-frame-options'), 'DENY');
       assert.equal(answer.headers.get('referrer-policy'), 'no-referrer');
-      assert.equal(answer.headers.get('strict-transport-security'), 'max-age=31536000');
+      // RFC 6797 §7.2: never over plain HTTP; over HTTPS ended at a proxy that says so, always.
+      assert.equal(answer.headers.get('strict-transport-security'), index < 4 ? null : 'max-age=31536000', `answer ${index}`);
     }
   });
 
