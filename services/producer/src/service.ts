@@ -4,6 +4,8 @@ import type { Telemetry } from '@flowcast/common/telemetry/launch';
 import { AppModule } from './app.module.js';
 import type { ProducerConfig } from './config.js';
 import { installIngestEdge } from './edge/ingest-edge.js';
+import { IngestService } from './ingest/ingest.service.js';
+import { registerSingleRoute } from './ingest/single-route.js';
 
 /** The producer application; `main.ts` imports it once telemetry runs. */
 export async function run(config: ProducerConfig, telemetry: Telemetry): Promise<void> {
@@ -21,8 +23,11 @@ export async function run(config: ProducerConfig, telemetry: Telemetry): Promise
     cors: { origins: config.corsOrigins, exposedHeaders: ['Retry-After'] },
     configure: async (app) => {
       // Only JSON and multipart are accepted; anything else is a 415, not a string body.
-      app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+      const fastify = app.getHttpAdapter().getInstance();
+      fastify.removeContentTypeParser('text/plain');
+      // The edge first: its route hooks attach to the ingest routes registered after it.
       await installIngestEdge(app, config, logger);
+      registerSingleRoute(fastify, app.get(IngestService));
     },
   });
 }

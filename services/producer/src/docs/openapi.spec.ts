@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { ApiDocsController, OperationsController, checkCommittedDocument, declaredRoutes, documentedRoutes } from '@flowcast/common/nest';
+import { INGEST_ROUTES } from '@flowcast/common/contracts';
 import { loadConfig } from '../config.js';
 import { IngestController } from '../ingest/ingest.controller.js';
 import { producerOpenApi } from './openapi.js';
@@ -15,8 +16,9 @@ describe('the producer OpenAPI document', () => {
     await SwaggerParser.validate(structuredClone(document) as never);
   });
 
-  it('lists exactly the routes the controllers declare', () => {
-    assert.deepEqual(documentedRoutes(document), declaredRoutes([IngestController, OperationsController, ApiDocsController]));
+  it('lists exactly the routes the controllers declare, and the single-message route', () => {
+    const declared = [...declaredRoutes([IngestController, OperationsController, ApiDocsController]), `POST ${INGEST_ROUTES.single}`].sort();
+    assert.deepEqual(documentedRoutes(document), declared);
   });
 
   it('states the configured limits', () => {

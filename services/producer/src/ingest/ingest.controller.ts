@@ -1,19 +1,12 @@
-import { Body, Controller, Headers, HttpCode, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileStreamInterceptor, type MultipartFileStream } from '@nestjs/platform-fastify/multipart';
-import { CSV_FILE_FIELD, FlowcastError, type CsvAccepted, type SingleAccepted } from '@flowcast/common/contracts';
+import { CSV_FILE_FIELD, FlowcastError, type CsvAccepted } from '@flowcast/common/contracts';
 import { IngestService } from './ingest.service.js';
-import { parseSingleBody } from './single-body.js';
 
+/** The CSV upload; single messages take a Fastify route of their own (`single-route.ts`). */
 @Controller('producers')
 export class IngestController {
   constructor(private readonly ingest: IngestService) {}
-
-  /** One JSON object → one Kafka message; 202 once Kafka has acknowledged it. */
-  @Post('send/single')
-  @HttpCode(202)
-  sendSingle(@Body() body: unknown, @Headers('content-type') contentType: string | undefined): Promise<SingleAccepted> {
-    return this.ingest.acceptSingle(parseSingleBody(body, contentType));
-  }
 
   /** A CSV file (multipart field `file`) → batches in Kafka; 202 once every batch is committed. */
   @Post('upload/csv')
