@@ -1,5 +1,4 @@
 import {
-  defaultPartitioner,
   findErrorBy,
   kGetApi,
   kGetConnection,
@@ -17,6 +16,7 @@ import {
 import type { KafkaConfig } from '../config/shared-environment.js';
 import type { BatchOffsets, GroupMemberIdentity } from './batch-consumer.js';
 import { baseClientOptions } from './client-options.js';
+import { keyPartitioner } from './key-partitioner.js';
 import type { KafkaMetrics, WriteOperation } from './kafka-metrics.js';
 import { encodeJson, type OutgoingRecord } from './records.js';
 
@@ -60,6 +60,7 @@ export class JsonProducer {
     this.#producer = new Producer({
       ...baseClientOptions(config, options.role),
       serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+      partitioner: keyPartitioner,
       acks: ProduceAcks.ALL,
       idempotent: true,
       retries: options.retries ?? 3,
@@ -177,10 +178,10 @@ export class JsonTransaction {
   async addPartitionsOf(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     const metadata = await this.#producer.metadata({ topics: [...new Set(records.map((record) => record.topic))] });
-    // Where the client's default partitioner puts each key (reduced modulo the partition count there); values are not read.
+    // Where the partitioner puts each key (reduced modulo the partition count there); values are not read.
     const placed = records.map(({ topic, key }) => {
       const bytes = Buffer.from(key, 'utf8');
-      return { topic, key: bytes, value: NO_VALUE, partition: defaultPartitioner({ topic }, bytes) };
+      return { topic, key: bytes, value: NO_VALUE, partition: keyPartitioner({ topic }, bytes) };
     });
     await this.#transaction.addPartitions(metadata, placed);
   }
