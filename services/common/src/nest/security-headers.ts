@@ -49,9 +49,10 @@ export function securityHeaders(csp: CspDirectives): Record<string, string> {
 /**
  * What every answer carries, pages or not: the headers that still mean something on JSON, per
  * OWASP's REST cheat sheet (`nosniff`; no framing; no referrer; no cross-origin embedding;
- * HSTS, over HTTPS), and a CSP that loads nothing and cannot be framed, in case a browser renders the
- * answer after all. Helmet's other headers (opener policy, origin-agent cluster, DNS prefetch,
- * IE's download and XSS switches, Flash's cross-domain policy) only act on documents.
+ * HSTS, over HTTPS), and a CSP that loads nothing and cannot be framed, in case a browser
+ * renders the answer after all. Helmet's other headers (opener policy, origin-agent cluster,
+ * DNS prefetch, IE's download and XSS switches, Flash's cross-domain policy) only act on
+ * documents.
  */
 const EVERY_ANSWER = ['x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-resource-policy'] as const;
 const ANSWER_CSP = "default-src 'none'; frame-ancestors 'none'";
