@@ -6,7 +6,7 @@ import { FlowcastError, type IngestEnvelope } from '@flowcast/common/contracts';
 import type { BatchOffsets, OutgoingRecord } from '@flowcast/common/kafka';
 import type { ConsumerConfig } from '../config.js';
 import type { Processor } from '../processing/processor.js';
-import { BatchHandler, type IncomingMessage } from './batch-handler.js';
+import { BatchHandler, STEPS_ALONE_AFTER_MS, type IncomingMessage } from './batch-handler.js';
 import type { OutputPublisher } from './output-publisher.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
@@ -39,7 +39,10 @@ function harness(processor: Processor, { failSend = false } = {}) {
       const transaction: (typeof transactions)[number] = { offsets, announced: [...announced], aborted: false };
       transactions.push(transaction);
       return {
-        commit: async (records: readonly OutgoingRecord[]) => void (transaction.records = [...records]),
+        commit: async (records: readonly OutgoingRecord[]) => {
+          if (failSend) throw new Error('broker gone');
+          transaction.records = [...records];
+        },
         abort: async () => void (transaction.aborted = true),
       };
     },
@@ -53,17 +56,53 @@ function harness(processor: Processor, { failSend = false } = {}) {
 const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'] as const;
 
 describe('BatchHandler', () => {
-  it('writes received and started first, then effects with completed', async () => {
+  it('writes received and started with the effects and completed when processing is done at once', async () => {
     const { handler, writes, topicsOf } = harness({
       dataTypes: ['SINGLE_MESSAGE'],
       process: (input) => ({ records: [{ topic: 'orders.processed', key: `${input.logId}:1`, value: {} }] }),
     });
     const outcome = await handler.handle([message(envelope(ids[0])), message(envelope(ids[1]), 1n)]);
     assert.deepEqual(outcome, { processed: 2, failed: 0, deadLettered: 0 });
-    assert.equal(writes.length, 2);
-    assert.deepEqual(topicsOf(writes[0]!), ['message-received', 'processing-started', 'message-received', 'processing-started']);
-    assert.deepEqual(topicsOf(writes[1]!), ['orders.processed', 'processing-completed', 'orders.processed', 'processing-completed']);
+    assert.equal(writes.length, 1);
+    assert.deepEqual(topicsOf(writes[0]!), [
+      'message-received', 'processing-started', 'message-received', 'processing-started',
+      'orders.processed', 'processing-completed', 'orders.processed', 'processing-completed',
+    ]);
     assert.ok(writes.flat().every((record) => record.topic !== 'message-events' || ids.includes(record.key as (typeof ids)[number])));
+  });
+
+  it('writes received and started on their own, before processing ends, when processing waits', async () => {
+    let stepsWrittenFirst: number | undefined;
+    const { handler, writes, topicsOf } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: async (input) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        stepsWrittenFirst ??= writes.length;
+        return { records: [{ topic: 'orders.processed', key: `${input.logId}:1`, value: {} }] };
+      },
+    });
+    await handler.handle([message(envelope(ids[0])), message(envelope(ids[1]), 1n)]);
+    assert.equal(stepsWrittenFirst, 1, 'the steps were written while the first message was processed');
+    assert.deepEqual(writes.map(topicsOf), [
+      ['message-received', 'processing-started', 'message-received', 'processing-started'],
+      ['orders.processed', 'processing-completed', 'orders.processed', 'processing-completed'],
+    ]);
+  });
+
+  it(`writes received and started on their own once processing has run ${STEPS_ALONE_AFTER_MS} ms`, async () => {
+    const { handler, writes, topicsOf } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: () => {
+        const until = performance.now() + STEPS_ALONE_AFTER_MS;
+        while (performance.now() < until);
+        return { records: [] };
+      },
+    });
+    await handler.handle([message(envelope(ids[0])), message(envelope(ids[1]), 1n)]);
+    assert.deepEqual(writes.map(topicsOf), [
+      ['message-received', 'processing-started', 'message-received', 'processing-started'],
+      ['processing-completed', 'processing-completed'],
+    ]);
   });
 
   it('retries a transient failure with backoff and completes when an attempt succeeds', async () => {
@@ -111,15 +150,15 @@ describe('BatchHandler', () => {
     });
     assert.deepEqual(await handler.handle([message(envelope(ids[0]))]), { processed: 0, failed: 1, deadLettered: 0 });
     assert.equal(calls, 1);
-    assert.deepEqual(topicsOf(writes[1]!), ['processing-failed']);
+    assert.deepEqual(writes.map(topicsOf), [['message-received', 'processing-started', 'processing-failed']]);
   });
 
   it('dead-letters poison records with the reason and emits no lifecycle event for them', async () => {
     const { handler, writes, topicsOf } = harness({ dataTypes: ['SINGLE_MESSAGE'], process: () => ({ records: [] }) });
     const outcome = await handler.handle([message('not json {', 7n), message({ logId: 'x', dataType: 'NOPE' }, 8n)]);
     assert.deepEqual(outcome, { processed: 0, failed: 0, deadLettered: 2 });
-    assert.deepEqual(writes.map(topicsOf), [[], ['messages.dlq', 'messages.dlq']], 'dead letters are results: the second write');
-    const [notJson, notEnvelope] = writes[1]!.map((record) => record.value as { error: { code: string; message: string }; source: { offset: string }; original: unknown });
+    assert.deepEqual(writes.map(topicsOf), [['messages.dlq', 'messages.dlq']], 'dead letters are results');
+    const [notJson, notEnvelope] = writes[0]!.map((record) => record.value as { error: { code: string; message: string }; source: { offset: string }; original: unknown });
     assert.equal(notJson!.error.code, 'UNDECODABLE_MESSAGE');
     assert.equal(notJson!.original, 'not json {');
     assert.equal(notJson!.source.offset, '7');
@@ -130,7 +169,7 @@ describe('BatchHandler', () => {
     const { handler, writes } = harness({ dataTypes: ['SINGLE_MESSAGE'], process: () => ({ records: [] }) });
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     await handler.handle([message(JSON.stringify({ note: 'x'.repeat(5_000) }), 1n), message(deep, 2n)]);
-    const originals = writes[1]!.map((record) => (record.value as { original: { truncated: boolean; bytes: number; start: string } }).original);
+    const originals = writes[0]!.map((record) => (record.value as { original: { truncated: boolean; bytes: number; start: string } }).original);
     assert.deepEqual(originals.map(({ truncated, bytes }) => [truncated, bytes]), [[true, 5_011], [true, 200_000]]);
     assert.ok(originals.every(({ start }) => start.length <= 1_000));
   });
@@ -154,10 +193,10 @@ describe('BatchHandler', () => {
     assert.equal(await value('flowcast_consumer_messages_in_flight'), 0);
   });
 
-  it('given the batch offsets, commits the results with them in one transaction, the first write outside it', async () => {
+  it('given the batch offsets, commits the results with them in one transaction, steps written on their own outside it', async () => {
     const { handler, writes, topicsOf, transactions } = harness({
       dataTypes: ['SINGLE_MESSAGE'],
-      process: (input) => ({ records: [{ topic: 'orders.processed', key: `${input.logId}:1`, value: {} }] }),
+      process: async (input) => ({ records: [{ topic: 'orders.processed', key: `${input.logId}:1`, value: {} }] }),
     });
     const offsets = { groupId: 'workers', offsets: [{ topic: 'messages', partition: 0, offset: 2n, leaderEpoch: 0 }], member: () => assert.fail('the publisher asks') };
     await handler.handle([message(envelope(ids[0])), message('not json {', 1n)], offsets);
@@ -172,6 +211,18 @@ describe('BatchHandler', () => {
       'the transaction is told where the results go when it begins',
     );
     assert.equal(transactions[0]!.aborted, false);
+  });
+
+  it('given the batch offsets and processing done at once, commits the steps in the transaction too', async () => {
+    const { handler, writes, topicsOf, transactions } = harness({
+      dataTypes: ['SINGLE_MESSAGE'],
+      process: (input) => ({ records: [{ topic: 'orders.processed', key: `${input.logId}:1`, value: {} }] }),
+    });
+    const offsets = { groupId: 'workers', offsets: [{ topic: 'messages', partition: 0, offset: 1n, leaderEpoch: 0 }], member: () => assert.fail('the publisher asks') };
+    await handler.handle([message(envelope(ids[0]))], offsets);
+    assert.equal(writes.length, 0);
+    assert.deepEqual(topicsOf(transactions[0]!.records!), ['message-received', 'processing-started', 'orders.processed', 'processing-completed']);
+    assert.deepEqual(transactions[0]!.announced, transactions[0]!.records);
   });
 
   it('aborts the transaction when the batch cannot be handled, and commits nothing', async () => {

@@ -52,13 +52,23 @@ type Outcome =
   | { ok: false; error: FlowcastError; attempts: number; durationMs: number; deadLetter: boolean };
 
 /**
- * Handles a batch of messages in two writes: first `message-received` and
- * `processing-started` for each (processing runs while it is in flight), then each one's effects with `processing-completed` or
- * `processing-failed` (and dead letters). Given the batch's offsets (exactly-once), the second
- * write and the offsets are one Kafka transaction; otherwise the caller commits offsets only
+ * How long a batch's processing may run before its messages' `message-received` and
+ * `processing-started` are written on their own, so that clients see work start: below it,
+ * nobody could see them apart from the results.
+ */
+export const STEPS_ALONE_AFTER_MS = 10;
+
+/**
+ * Handles a batch of messages: `message-received` and `processing-started` for each, then each
+ * one's effects with `processing-completed` or `processing-failed` (and dead letters). The
+ * steps are a write of their own, sent while processing goes on, once processing has to wait
+ * (an asynchronous processor, a retry's delay) or has run `STEPS_ALONE_AFTER_MS`; a batch
+ * processed sooner writes them with its results, in one write (a request less per batch, for
+ * the worker, the broker and every gateway). Given the batch's offsets (exactly-once), the
+ * results and the offsets are one Kafka transaction; otherwise the caller commits offsets only
  * after this resolves. Either way a crash at any point redelivers, never loses; with the
- * transaction, results are never written twice, and only the first write may repeat (the
- * status view drops repeated steps).
+ * transaction, results are never written twice, and only steps written on their own may
+ * repeat (the status view drops repeated steps).
  *
  * Each message gets a `process` span, child of the context its producer put in the headers,
  * with a `publish` span per write and the processor's span inside; the events it writes carry
@@ -111,16 +121,22 @@ export class BatchHandler {
           this.#event(lifecycleEvents.started(envelope, consumerId, isoNow())),
         ]);
       }
-      // Processing runs while the first write is in flight; the second write waits for it, so
-      // that no completion is ever visible before its message-received.
-      const firstWrite = first.send((records) => this.output.send(records), this.config.topics.names.messageEvents);
-      firstWrite.catch(() => undefined);
+      // Written on their own, processing goes on while they are in flight; the results wait for
+      // them, so that no completion is ever visible before its message-received.
+      let firstWrite: Promise<void> | undefined;
+      const writeStepsAlone = () => {
+        if (firstWrite !== undefined) return;
+        firstWrite = first.send((records) => this.output.send(records), this.config.topics.names.messageEvents);
+        firstWrite.catch(() => undefined);
+      };
+      const processingSince = performance.now();
 
       const outcome: BatchOutcome = { processed: 0, failed: 0, deadLettered: poisoned.length };
       const finished: Array<{ dataType: IngestEnvelope['dataType']; outcome: 'processed' | 'failed' }> = [];
       const deadLetterCodes: Array<FlowcastError['code']> = poisoned.map(() => 'UNDECODABLE_MESSAGE');
       for (const { envelope, message, span } of accepted) {
         const processing = this.#process(envelope, span);
+        if (isPromiseLike(processing) || performance.now() - processingSince >= STEPS_ALONE_AFTER_MS) writeStepsAlone();
         const result = isPromiseLike(processing) ? await processing : processing;
         const at = isoNow();
         if (result.ok) {
@@ -140,22 +156,29 @@ export class BatchHandler {
         finished.push({ dataType: envelope.dataType, outcome: 'failed' });
         second.add(span, records);
       }
-      // Exactly-once: the results' transaction opens while the first write is in flight, or once
+      const last = firstWrite === undefined ? first.followedBy(second) : second;
+      // Exactly-once: the results' transaction opens while the steps are in flight, or once
       // the previous batch's has committed; it knows the results' partitions from the start.
       if (offsets !== undefined) {
-        const results = second.records();
+        const results = last.records();
         opening = after.then(() => this.output.begin(offsets, results));
         opening.catch(() => undefined);
       }
-      await firstWrite;
-      this.metrics.received(accepted.map(({ envelope }) => envelope.dataType));
-      if (poisoned.length > 0) this.metrics.received(poisoned.map(() => UNDECODABLE));
+      const countReceived = () => {
+        this.metrics.received(accepted.map(({ envelope }) => envelope.dataType));
+        if (poisoned.length > 0) this.metrics.received(poisoned.map(() => UNDECODABLE));
+      };
+      if (firstWrite !== undefined) {
+        await firstWrite;
+        countReceived();
+      }
       const transaction = await opening;
-      await second.send(
+      await last.send(
         (records) => (transaction === undefined ? this.output.send(records) : transaction.commit(records)),
         this.config.topics.names.messageEvents,
       );
       committed = true;
+      if (firstWrite === undefined) countReceived();
       this.metrics.finished(finished);
       this.metrics.deadLettered(deadLetterCodes);
       for (const { span } of accepted) endSpan(span.span);
@@ -293,6 +316,13 @@ class Writes {
 
   add(parent: MessageSpan, records: OutgoingRecord[]): void {
     this.#pending.push({ parent, records });
+  }
+
+  /** One write of this one's records, then `next`'s. */
+  followedBy(next: Writes): Writes {
+    const joined = new Writes();
+    joined.#pending.push(...this.#pending, ...next.#pending);
+    return joined;
   }
 
   /** What the write holds so far, without the trace context `send` adds. */
