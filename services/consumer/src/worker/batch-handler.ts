@@ -156,11 +156,11 @@ export class BatchHandler {
         finished.push({ dataType: envelope.dataType, outcome: 'failed' });
         second.add(span, records);
       }
-      const last = firstWrite === undefined ? first.followedBy(second) : second;
+      const finalWrite = firstWrite === undefined ? first.followedBy(second) : second;
       // Exactly-once: the results' transaction opens while the steps are in flight, or once
       // the previous batch's has committed; it knows the results' partitions from the start.
       if (offsets !== undefined) {
-        const results = last.records();
+        const results = finalWrite.records();
         opening = after.then(() => this.output.begin(offsets, results));
         opening.catch(() => undefined);
       }
@@ -173,7 +173,7 @@ export class BatchHandler {
         countReceived();
       }
       const transaction = await opening;
-      await last.send(
+      await finalWrite.send(
         (records) => (transaction === undefined ? this.output.send(records) : transaction.commit(records)),
         this.config.topics.names.messageEvents,
       );
