@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { tracingChannel } from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchConsumer, type ConsumedMessage } from '@flowcast/common/kafka';
 import { createLogger } from '@flowcast/common/nest';
+import { operationsOf } from './support/client-operations.js';
 import { committedOffsets, createTopic, deleteTopics, endOffsets, produceRaw, testKafkaConfig } from './support/kafka.js';
 import { waitFor } from './support/wait.js';
 
@@ -13,9 +13,7 @@ const COMMIT_INTERVAL_MS = 1_000;
 
 /** Offset commits this process sends (the client's diagnostics channel), as they start. */
 let commits = 0;
-const commitsChannel = tracingChannel<object, object>('plt:kafka:consumer:commits');
-const ignored = (): void => undefined;
-const countCommit = { start: () => void (commits += 1), end: ignored, asyncStart: ignored, asyncEnd: ignored, error: ignored };
+const commitOperations = operationsOf('plt:kafka:consumer:commits', () => void (commits += 1));
 
 describe('a batch consumer with a commit interval', () => {
   const id = randomUUID().slice(0, 8);
@@ -40,10 +38,10 @@ describe('a batch consumer with a commit interval', () => {
 
   before(async () => {
     await createTopic(topic, 2);
-    commitsChannel.subscribe(countCommit);
+    commitOperations.watch();
   });
   after(async () => {
-    commitsChannel.unsubscribe(countCommit);
+    commitOperations.unwatch();
     await consumer.stop();
     await deleteTopics([topic]);
   });

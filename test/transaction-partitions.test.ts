@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { tracingChannel } from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import { JsonProducer, type JsonTransaction, type OutgoingRecord } from '@flowcast/common/kafka';
+import { operationsOf } from './support/client-operations.js';
 import { createTopic, deleteTopics, readTopic, testKafkaConfig } from './support/kafka.js';
 
 const kafka = testKafkaConfig('test-transaction-partitions');
 
 /** The client's transaction operations (its diagnostics channel), as they start. */
 const operations: string[] = [];
-const transactionsChannel = tracingChannel<unknown, { operation: string }>('plt:kafka:producer:transactions');
-const ignored = (): void => undefined;
-const recordOperation = {
-  start: (context: { operation: string }) => void operations.push(context.operation),
-  end: ignored,
-  asyncStart: ignored,
-  asyncEnd: ignored,
-  error: ignored,
-};
+const transactionOperations = operationsOf<{ operation: string }>('plt:kafka:producer:transactions', (context) => void operations.push(context.operation));
 
 /** What one transaction sends: AddPartitionsToTxn requests made by `send` itself. */
 async function partitionsAddedBySend(transaction: JsonTransaction, records: readonly OutgoingRecord[]): Promise<number> {
@@ -36,10 +28,10 @@ describe('a transaction told where its records go', () => {
 
   before(async () => {
     await createTopic(topic, 6);
-    transactionsChannel.subscribe(recordOperation);
+    transactionOperations.watch();
   });
   after(async () => {
-    transactionsChannel.unsubscribe(recordOperation);
+    transactionOperations.unwatch();
     await producer.close();
     await deleteTopics([topic]);
   });
