@@ -1,7 +1,6 @@
 export * from './client-options.js';
 export * from './group-coordinator.js';
 export * from './json-producer.js';
-export * from './key-partitioner.js';
 export * from './kafka-errors.js';
 export * from './records.js';
 export * from './topics.js';
