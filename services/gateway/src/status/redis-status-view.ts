@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LifecycleEvent, LogStatus, UploadProgress } from '@flowcast/common/contracts';
-import { APPLY_EVENT_SCRIPT, CONFIRM_BROADCAST_SCRIPT } from './apply-event-script.js';
+import { APPLY_EVENTS_SCRIPT, CONFIRM_BROADCAST_SCRIPT } from './apply-events-script.js';
 import {
   historyEntryOf,
   logStatusOf,
@@ -14,7 +14,13 @@ import {
   type StreamOutlet,
 } from './status-view.js';
 
-/** The status view shared by every gateway replica, in Redis; each event is one atomic script. */
+/**
+ * Events per call of the apply script: a batch is applied in calls of at most this many, sent
+ * together, so that one call keeps Redis from its other clients for a bounded time.
+ */
+const EVENTS_PER_SCRIPT = 100;
+
+/** The status view shared by every gateway replica, in Redis; a batch's events are applied by one atomic script. */
 export class RedisStatusView implements StatusView {
   #scriptSha: string | undefined;
   #confirmSha: string | undefined;
@@ -128,41 +134,39 @@ export class RedisStatusView implements StatusView {
   }
 
   async #applyAll(events: readonly LifecycleEvent[], token: string, outlet: StreamOutlet | undefined): Promise<Applied[]> {
-    this.#scriptSha ??= (await this.redis.script('LOAD', APPLY_EVENT_SCRIPT)) as string;
+    this.#scriptSha ??= (await this.redis.script('LOAD', APPLY_EVENTS_SCRIPT)) as string;
     const pipeline = this.redis.pipeline();
-    for (const event of events) {
-      const totals = event.type === 'message-received' ? event.uploadTotals : undefined;
-      pipeline.evalsha(
-        this.#scriptSha,
-        5,
-        this.#logKey(event.logId),
-        this.#historyKey(event.logId),
-        `${this.prefix}stats`,
-        event.uploadId === undefined ? `${this.prefix}upload:-` : this.#uploadKey(event.uploadId),
-        outlet?.key ?? `${this.prefix}stream:-`,
-        event.type,
-        event.logId,
-        event.timestamp,
-        event.consumerId,
-        event.dataType,
-        event.uploadId ?? '',
-        event.rowCount,
-        event.producedAt,
-        event.type === 'processing-failed' ? event.error : '',
-        event.type === 'processing-failed' ? event.errorCode : '',
-        this.ttlSeconds,
-        totals?.batchCount ?? '',
-        totals?.rowCount ?? '',
-        JSON.stringify(historyEntryOf(event)),
-        token,
-        ...(outlet === undefined ? [''] : [outlet.maxLen, ...outlet.entryOf(event)]),
-      );
+    for (let from = 0; from < events.length; from += EVENTS_PER_SCRIPT) {
+      const keys = [`${this.prefix}stats`, outlet?.key ?? `${this.prefix}stream:-`];
+      const args: Array<string | number> = [this.ttlSeconds, token, outlet?.maxLen ?? ''];
+      for (const event of events.slice(from, from + EVENTS_PER_SCRIPT)) {
+        keys.push(this.#logKey(event.logId), this.#historyKey(event.logId), event.uploadId === undefined ? `${this.prefix}upload:-` : this.#uploadKey(event.uploadId));
+        const totals = event.type === 'message-received' ? event.uploadTotals : undefined;
+        const entry = outlet?.entryOf(event) ?? [];
+        args.push(
+          event.type,
+          event.logId,
+          event.timestamp,
+          event.consumerId,
+          event.dataType,
+          event.uploadId ?? '',
+          event.rowCount,
+          event.producedAt,
+          event.type === 'processing-failed' ? event.error : '',
+          event.type === 'processing-failed' ? event.errorCode : '',
+          totals?.batchCount ?? '',
+          totals?.rowCount ?? '',
+          JSON.stringify(historyEntryOf(event)),
+          entry.length,
+          ...entry,
+        );
+      }
+      pipeline.evalsha(this.#scriptSha, keys.length, ...keys, ...args);
     }
-    const results = (await pipeline.exec()) ?? [];
     const recorded: Applied = outlet === undefined ? 'fresh' : 'published';
-    return results.map(([error, result]) => {
+    return ((await pipeline.exec()) ?? []).flatMap(([error, results]) => {
       if (error !== null) throw error;
-      return result === 1 || result === 2 ? recorded : 'duplicate';
+      return (results as number[]).map((result) => (result === 1 || result === 2 ? recorded : 'duplicate'));
     });
   }
 

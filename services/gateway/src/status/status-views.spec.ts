@@ -104,6 +104,20 @@ function contract(name: string, create: () => StatusView) {
       await view.close();
     });
 
+    it('applies a batch of many messages in order, their redeliveries included', async () => {
+      const view = create();
+      const messages = Array.from({ length: 130 }, () => events(randomUUID()));
+      const batch = messages.flatMap(({ received, started, completed }, index) => (index % 2 === 0 ? [received, started, completed] : [received, started]));
+      // The first ten again, as a successor would read them: nothing new.
+      const redelivered = batch.slice(0, 10);
+      const applied = await view.apply([...batch, ...redelivered]);
+      assert.deepEqual(applied, [...batch.map(() => 'fresh'), ...redelivered.map(() => 'duplicate')]);
+      assert.equal((await view.log(messages[0]!.received.logId))?.status, 'PROCESSED');
+      assert.equal((await view.log(messages[129]!.received.logId))?.status, 'PROCESSING');
+      assert.deepEqual(await view.counters(), { totalMessages: 130, processingMessages: 65, processedMessages: 65, failedMessages: 0 });
+      await view.close();
+    });
+
     it('knows nothing of unseen ids', async () => {
       const view = create();
       assert.equal(await view.log(randomUUID()), undefined);
