@@ -14,10 +14,10 @@
 export const APPLY_EVENTS_SCRIPT = `
 -- KEYS: stats hash, the cluster adapter's stream (a placeholder key when none), then per
 --       event: log hash, log history list, upload hash (a placeholder key when none)
--- ARGV: ttlSeconds, applyToken, streamMaxLen|'', then per event EVENT_FIELDS values: type,
---       logId, timestamp, consumerId, dataType, uploadId|'', rowCount, producedAt, error|'',
+-- ARGV: ttlSeconds, applyToken, streamMaxLen|'', then per event fourteen values: type, logId,
+--       timestamp, consumerId, dataType, uploadId|'', rowCount, producedAt, error|'',
 --       errorCode|'', batchCount|'', uploadRowCount|'', historyEntryJson, the number of its
---       stream entry's fields and values, then those
+--       stream entry's fields and values; then those
 local stats, stream = KEYS[1], KEYS[2]
 local ttl, token, streamMaxLen = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local publishing = streamMaxLen ~= ''
@@ -116,8 +116,8 @@ while arg <= #ARGV do
   key, arg = key + 3, entryTo + 1
 end
 
-for field, delta in pairs(counted) do
-  if delta ~= 0 then redis.call('HINCRBY', stats, field, delta) end
+for _, field in ipairs({ 'totalMessages', 'processingMessages', 'processedMessages', 'failedMessages' }) do
+  if counted[field] ~= 0 then redis.call('HINCRBY', stats, field, counted[field]) end
 end
 return results
 `;
