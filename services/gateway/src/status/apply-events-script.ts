@@ -83,21 +83,15 @@ while arg <= #ARGV do
       if hasUpload and ARGV[arg + 10] ~= '' then
         uploadFields = { 'updatedAt', at, 'totalBatches', ARGV[arg + 10], 'totalRows', ARGV[arg + 11] }
       end
-    elseif kind == 'processing-completed' then
+    elseif kind == 'processing-completed' or kind == 'processing-failed' then
+      local outcome = kind == 'processing-completed' and 'processed' or 'failed'
       append(fields, 'consumerId', consumer)
+      if outcome == 'failed' then append(fields, 'error', ARGV[arg + 8], 'errorCode', ARGV[arg + 9]) end
       counted.processingMessages = counted.processingMessages - 1
-      counted.processedMessages = counted.processedMessages + 1
+      counted[outcome .. 'Messages'] = counted[outcome .. 'Messages'] + 1
       if hasUpload then
-        redis.call('HINCRBY', upload, 'processedBatches', 1)
-        redis.call('HINCRBY', upload, 'processedRows', rows)
-      end
-    elseif kind == 'processing-failed' then
-      append(fields, 'consumerId', consumer, 'error', ARGV[arg + 8], 'errorCode', ARGV[arg + 9])
-      counted.processingMessages = counted.processingMessages - 1
-      counted.failedMessages = counted.failedMessages + 1
-      if hasUpload then
-        redis.call('HINCRBY', upload, 'failedBatches', 1)
-        redis.call('HINCRBY', upload, 'failedRows', rows)
+        redis.call('HINCRBY', upload, outcome .. 'Batches', 1)
+        redis.call('HINCRBY', upload, outcome .. 'Rows', rows)
       end
     end
 
