@@ -4,6 +4,15 @@ import type { BenchContext } from './context.js';
 type WarmUpRecord = MessageToProduce<string, Buffer, string, string>;
 
 /**
+ * How the warm-up's clients retry, where the client's default gives up after four attempts a
+ * second apart: a broker restarted over its own history loads `__consumer_offsets` and
+ * `__transaction_state` after it says it started, answering COORDINATOR_LOAD_IN_PROGRESS
+ * meanwhile (`make bench` right after another, which stopped the broker it started: the group's
+ * join failed four times and the harness exited). A minute, a second apart.
+ */
+const WHILE_COORDINATORS_LOAD = { retries: 60, retryDelay: 1_000 };
+
+/**
  * Puts the broker through what the scenarios ask of it before the first one is measured: single
  * acknowledged writes, transactions and a consumer group's commits. A broker just started runs
  * interpreted for its first minutes and creates `__transaction_state` and `__consumer_offsets` on
@@ -17,6 +26,7 @@ export async function warmUpBroker(context: BenchContext, seconds: number): Prom
   const topic = `${prefix}.records`;
   await context.kafka.createTopics([{ name: topic, partitions: 6 }]);
   const options = {
+    ...WHILE_COORDINATORS_LOAD,
     bootstrapBrokers: brokers,
     serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     acks: ProduceAcks.ALL,
@@ -32,6 +42,7 @@ export async function warmUpBroker(context: BenchContext, seconds: number): Prom
     producerEpoch: -1,
   });
   const consumer = new Consumer<string, Buffer, string, string>({
+    ...WHILE_COORDINATORS_LOAD,
     clientId: 'flowcast-bench-warmup',
     bootstrapBrokers: brokers,
     groupId: `${prefix}-group`,
