@@ -136,8 +136,9 @@ export class BatchHandler {
       const deadLetterCodes: Array<FlowcastError['code']> = poisoned.map(() => 'UNDECODABLE_MESSAGE');
       for (const { envelope, message, span } of accepted) {
         const processing = this.#process(envelope, span);
-        if (isPromiseLike(processing) || performance.now() - processingSince >= STEPS_ALONE_AFTER_MS) writeStepsAlone();
-        const result = isPromiseLike(processing) ? await processing : processing;
+        const waits = isPromiseLike(processing);
+        if (waits || performance.now() - processingSince >= STEPS_ALONE_AFTER_MS) writeStepsAlone();
+        const result = waits ? await processing : processing;
         const at = isoNow();
         if (result.ok) {
           outcome.processed += 1;
